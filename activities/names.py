@@ -1,0 +1,11 @@
+"""Activity type names, shared by workflows (which call them by name) and the worker.
+
+Workflows call activities by these names so that the sandbox never imports httpx or the
+database drivers. The names are what an operator reads in the Temporal UI.
+"""
+
+SYNC_ADVERTISER_INFO = "sync_advertiser_info"
+SYNC_CAMPAIGNS = "sync_campaigns"
+SYNC_ADGROUPS = "sync_adgroups"
+SYNC_ADS = "sync_ads"
+SYNC_CREATIVES = "sync_creatives"

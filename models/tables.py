@@ -1,0 +1,151 @@
+"""The store's tables (sqlmodel): advertisers, encrypted tokens, the mirror of TikTok
+objects, and the change log.
+
+Timestamps are timezone-aware UTC. JSON columns use SQLAlchemy's portable ``JSON`` type so
+that the same Alembic migrations run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = False) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+class AdvertiserRow(SQLModel, table=True):
+    __tablename__ = "advertiser"
+
+    advertiser_id: str = Field(primary_key=True, max_length=32)
+    name: str | None = None
+    currency: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    status: str | None = Field(default=None, max_length=64)
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = _ts()
+
+
+class OAuthTokenRow(SQLModel, table=True):
+    """One advertiser's tokens, Fernet-encrypted. Plain tokens never touch the database."""
+
+    __tablename__ = "oauth_token"
+
+    advertiser_id: str = Field(primary_key=True, max_length=32)
+    app_id: str = Field(max_length=64)
+    access_token_enc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    refresh_token_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    access_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    refresh_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    scope: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+    updated_at: datetime = _ts()
+
+
+class CampaignRow(SQLModel, table=True):
+    __tablename__ = "campaign"
+
+    campaign_id: str = Field(primary_key=True, max_length=32)
+    advertiser_id: str = Field(index=True, max_length=32)
+    name: str
+    objective_type: str | None = None
+    budget_mode: str | None = None
+    budget: float | None = None
+    operation_status: str | None = None
+    secondary_status: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = _ts()
+
+
+class AdGroupRow(SQLModel, table=True):
+    __tablename__ = "adgroup"
+
+    adgroup_id: str = Field(primary_key=True, max_length=32)
+    campaign_id: str = Field(index=True, max_length=32)
+    advertiser_id: str = Field(index=True, max_length=32)
+    name: str
+    budget_mode: str | None = None
+    budget: float | None = None
+    bid_type: str | None = None
+    conversion_bid_price: float | None = None
+    operation_status: str | None = None
+    secondary_status: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = _ts()
+
+
+class AdRow(SQLModel, table=True):
+    __tablename__ = "ad"
+
+    ad_id: str = Field(primary_key=True, max_length=32)
+    adgroup_id: str = Field(index=True, max_length=32)
+    campaign_id: str = Field(max_length=32)
+    advertiser_id: str = Field(index=True, max_length=32)
+    name: str
+    video_id: str | None = None
+    image_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    operation_status: str | None = None
+    secondary_status: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = _ts()
+
+
+class CreativeRow(SQLModel, table=True):
+    """An uploaded video or image (TikTok's ``video_id`` / ``image_id``)."""
+
+    __tablename__ = "creative"
+
+    creative_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=8)  # "video" | "image"
+    advertiser_id: str = Field(index=True, max_length=32)
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    size: int | None = None
+    format: str | None = None
+    signature: str | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = _ts()
+
+
+class ChangeLogRow(SQLModel, table=True):
+    """One change this service made on TikTok: what, before, after, why, who, and which run.
+
+    A projection of Temporal history for fast queries; history stays the source.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_entity", "entity_type", "entity_id"),
+        Index("ix_change_log_advertiser_time", "advertiser_id", "created_at"),
+        Index("uq_change_log_idempotency", "idempotency_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    advertiser_id: str = Field(max_length=32)
+    entity_type: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reason: str
+    actor: str = Field(max_length=128)
+    idempotency_key: str = Field(max_length=256)
+    workflow_id: str | None = Field(default=None, max_length=256)
+    run_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

@@ -1,0 +1,79 @@
+"""Workflow type names and the input/output models of each workflow.
+
+Names are a public interface: operators type them in the Temporal UI and CLI.
+Inputs are single pydantic models that accept plain JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ADVERTISER_SYNC = "AdvertiserSync"
+CAMPAIGN_LAUNCH = "CampaignLaunch"
+CREATIVE_INGEST = "CreativeIngest"
+OPTIMIZATION_CYCLE = "OptimizationCycle"
+REJECTION_RECOVERY = "RejectionRecovery"
+ROLLBACK = "Rollback"
+AUDIENCE_SYNC = "AudienceSync"
+CONVERSION_UPLOAD = "ConversionUpload"
+TOKEN_REFRESH = "TokenRefresh"
+DAILY_REPORT = "DailyReport"
+
+WORKFLOW_TYPES = (
+    ADVERTISER_SYNC,
+    CAMPAIGN_LAUNCH,
+    CREATIVE_INGEST,
+    OPTIMIZATION_CYCLE,
+    REJECTION_RECOVERY,
+    ROLLBACK,
+    AUDIENCE_SYNC,
+    CONVERSION_UPLOAD,
+    TOKEN_REFRESH,
+    DAILY_REPORT,
+)
+
+AdvertiserId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,32}$")]
+
+
+class WorkflowInput(BaseModel):
+    """Base for workflow inputs: unknown fields are refused so a typo is not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AdvertiserSyncInput(WorkflowInput):
+    """Input of ``AdvertiserSync``: ``{"advertiser_id": "7000000000000000001"}``."""
+
+    advertiser_id: AdvertiserId = Field(description="TikTok advertiser id (digits only)")
+
+
+class SyncCounts(BaseModel):
+    """How many objects of one kind a sync step read from TikTok and wrote to the mirror."""
+
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class AdvertiserSyncResult(BaseModel):
+    advertiser_id: str
+    advertiser_name: str | None = None
+    campaigns: SyncCounts
+    adgroups: SyncCounts
+    ads: SyncCounts
+    videos: SyncCounts
+    images: SyncCounts
+    finished_at: datetime
+
+
+class AdvertiserSyncStatus(BaseModel):
+    """What the ``status`` query of ``AdvertiserSync`` answers."""
+
+    advertiser_id: str
+    step: str
+    done_steps: list[str] = Field(default_factory=list)
+    counts: dict[str, SyncCounts] = Field(default_factory=dict)

@@ -1,0 +1,84 @@
+"""Process configuration: one pydantic-settings class read from ``TTADS_*`` variables.
+
+Every variable is documented in docs/configuration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TASK_QUEUE = "tiktok-ads"
+SEARCH_ATTRIBUTES = ("AdvertiserId", "CampaignName", "ApprovalState", "RecoveryState")
+
+
+class Settings(BaseSettings):
+    """Everything a process of this service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TTADS_", env_file=".env", extra="ignore")
+
+    environment: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = Path(".data")
+
+    # Temporal
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = TASK_QUEUE
+    temporal_ui_port: int = 8233
+    metrics_port: int = 9464
+    metrics_host: str = "127.0.0.1"
+
+    # Application database. ``DATABASE_URL`` (as CI and most platforms set it) is accepted too.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TTADS_DATABASE_URL", "DATABASE_URL")
+    )
+    token_encryption_key: SecretStr | None = None
+
+    # TikTok Marketing API (the local simulator unless configured otherwise)
+    tiktok_base_url: str = "http://127.0.0.1:9000"
+    tiktok_api_version: str = "v1.3"
+    tiktok_app_id: str = "demo-app"
+    tiktok_app_secret: SecretStr = SecretStr("demo-secret")
+    http_timeout_seconds: float = 30.0
+
+    # Embedded stack
+    simulator_host: str = "127.0.0.1"
+    simulator_port: int = 9000
+    webhook_port: int = 8088
+
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        """Accept plain ``postgresql://`` URLs and pick the async driver the store needs."""
+        if url is None:
+            return None
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        return url
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file under ``data_dir`` for a newcomer."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'app.db').as_posix()}"
+
+    @property
+    def temporal_ui_url(self) -> str:
+        host = self.temporal_address.rsplit(":", 1)[0]
+        return f"http://{host}:{self.temporal_ui_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

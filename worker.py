@@ -1,0 +1,102 @@
+"""The worker: registers every workflow and activity on the ``tiktok-ads`` task queue.
+
+Uses the pydantic data converter, the OpenTelemetry tracing interceptor and Prometheus
+metrics from the Temporal runtime; stops gracefully on SIGTERM/SIGINT (running activities
+get the graceful-shutdown timeout to finish).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities.context import Dependencies
+from activities.sync import SyncActivities
+from settings import Settings, get_settings
+from workflows.catalog import all_workflow_classes
+
+log = logging.getLogger("worker")
+
+_runtimes: dict[str, Runtime] = {}
+
+
+def metrics_runtime(bind_address: str) -> Runtime:
+    """One Temporal runtime per metrics address (each runtime owns threads: reuse them)."""
+    if bind_address not in _runtimes:
+        _runtimes[bind_address] = Runtime(
+            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+        )
+    return _runtimes[bind_address]
+
+
+async def connect(settings: Settings, *, metrics: bool = False) -> Client:
+    """A client with this project's converter and tracing; ``metrics`` serves Prometheus."""
+    runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}") if metrics else None
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=[TracingInterceptor()],
+        runtime=runtime,
+    )
+
+
+def activities_for(deps: Dependencies) -> list[object]:
+    """Every activity of the service, bound to one process's dependencies."""
+    return [*SyncActivities(deps).all()]
+
+
+def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=all_workflow_classes(),
+        activities=activities_for(deps),  # type: ignore[arg-type]
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set or SIGTERM/SIGINT arrives; then shut down cleanly."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            pass
+    client = await connect(settings, metrics=True)
+    deps = Dependencies.from_settings(settings)
+    await deps.store.migrate()
+    worker = build_worker(client, deps, settings.task_queue)
+    log.info(
+        "worker on task queue %s at %s; metrics on http://%s:%s/metrics",
+        settings.task_queue,
+        settings.temporal_address,
+        settings.metrics_host,
+        settings.metrics_port,
+    )
+    try:
+        async with worker:
+            await stop.wait()
+            log.info("stopping worker")
+    finally:
+        await deps.aclose()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

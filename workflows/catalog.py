@@ -1,0 +1,17 @@
+"""Which workflow class and input model belong to each public workflow type name."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from models.workflows import ADVERTISER_SYNC, AdvertiserSyncInput
+from workflows.advertiser_sync import AdvertiserSync
+
+# Type name -> (workflow class, input model). Later issues add their types here.
+WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
+    ADVERTISER_SYNC: (AdvertiserSync, AdvertiserSyncInput),
+}
+
+
+def all_workflow_classes() -> list[type]:
+    return [cls for cls, _ in WORKFLOWS.values()]
