@@ -18,27 +18,18 @@ from rich.console import Console
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from models.workflows import WORKFLOW_TYPES
+from models.workflows import WORKFLOW_TYPES, describe_validation_error
 from settings import Settings, get_settings
 from workflows.catalog import WORKFLOWS
 
 app = typer.Typer(help="TikTok Ads operations as durable Temporal workflows.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage stored TikTok tokens (kept encrypted in the store).")
 app.add_typer(token_app, name="token")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
-
-
-def validation_messages(exc: ValidationError) -> list[str]:
-    """One ``field: reason`` line per problem, in the words an operator can act on."""
-    lines = []
-    for e in exc.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "(input)"
-        lines.append(f"{field}: {e['msg']}")
-    return lines
 
 
 def load_input(workflow: str, path: Path) -> BaseModel:
@@ -63,7 +54,7 @@ def load_input(workflow: str, path: Path) -> BaseModel:
         return model.model_validate(raw)
     except ValidationError as exc:
         err.print(f"[red]invalid input for {workflow}[/] ({path}):")
-        for line in validation_messages(exc):
+        for line in describe_validation_error(exc):
             err.print(f"  {line}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
@@ -195,7 +186,7 @@ def token_set(
     try:
         AdvertiserSyncInput(advertiser_id=advertiser_id)
     except ValidationError as exc:
-        for line in validation_messages(exc):
+        for line in describe_validation_error(exc):
             err.print(f"[red]{line}[/]")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     settings = get_settings()

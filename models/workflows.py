@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 ADVERTISER_SYNC = "AdvertiserSync"
 CAMPAIGN_LAUNCH = "CampaignLaunch"
@@ -36,6 +36,15 @@ WORKFLOW_TYPES = (
 )
 
 AdvertiserId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,32}$")]
+
+
+def describe_validation_error(exc: ValidationError) -> list[str]:
+    """One ``field: reason`` line per problem, in words an operator can act on."""
+    lines = []
+    for e in exc.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(input)"
+        lines.append(f"{field}: {e['msg']}")
+    return lines
 
 
 class WorkflowInput(BaseModel):

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         AdvertiserSyncStatus,
         SyncCounts,
     )
-    from workflows.common import ADVERTISER_ID, TIKTOK_RETRY
+    from workflows.common import ADVERTISER_ID, TIKTOK_RETRY, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=10)
 T = TypeVar("T")
@@ -34,8 +34,8 @@ class AdvertiserSync:
         self._status: AdvertiserSyncStatus | None = None
 
     @workflow.run
-    async def run(self, inp: AdvertiserSyncInput) -> AdvertiserSyncResult:
-        adv = inp.advertiser_id
+    async def run(self, inp: AdvertiserSyncInput | dict[str, Any]) -> AdvertiserSyncResult:
+        adv = validated_input(AdvertiserSyncInput, inp).advertiser_id
         self._status = AdvertiserSyncStatus(advertiser_id=adv, step="starting")
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
 

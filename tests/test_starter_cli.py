@@ -1,0 +1,54 @@
+"""The operator CLI refuses bad input with the field and the reason, and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from starter import EXIT_BAD_INPUT, app
+
+runner = CliRunner()
+
+
+def _start(tmp_path: Path, payload: str, workflow: str = "AdvertiserSync") -> tuple[int, str]:
+    path = tmp_path / "input.json"
+    path.write_text(payload)
+    result = runner.invoke(app, ["start", workflow, "--input", str(path)])
+    return result.exit_code, result.output
+
+
+def test_bad_field_is_named(tmp_path: Path) -> None:
+    code, out = _start(tmp_path, json.dumps({"advertiser_id": "abc"}))
+    assert code == EXIT_BAD_INPUT
+    assert "advertiser_id" in out and "pattern" in out
+
+
+def test_missing_and_unknown_fields_are_named(tmp_path: Path) -> None:
+    code, out = _start(tmp_path, json.dumps({"advertiser": "1"}))
+    assert code == EXIT_BAD_INPUT
+    assert "advertiser_id: Field required" in out
+    assert "advertiser: Extra inputs are not permitted" in out
+
+
+def test_broken_json_names_line_and_column(tmp_path: Path) -> None:
+    code, out = _start(tmp_path, '{"advertiser_id": ')
+    assert code == EXIT_BAD_INPUT
+    assert "not valid JSON" in out and "line 1" in out
+
+
+def test_unknown_and_not_yet_built_workflow_types(tmp_path: Path) -> None:
+    code, out = _start(tmp_path, "{}", workflow="NoSuchThing")
+    assert code == EXIT_BAD_INPUT and "AdvertiserSync" in out
+    code, out = _start(tmp_path, "{}", workflow="OptimizationCycle")
+    assert code == EXIT_BAD_INPUT and "reserved" in out
+
+
+def test_example_inputs_are_valid(tmp_path: Path) -> None:
+    """Every file in examples/ validates against its workflow's input model."""
+    from workflows.catalog import WORKFLOWS
+
+    examples = Path(__file__).parent.parent / "examples"
+    _, model = WORKFLOWS["AdvertiserSync"]
+    model.model_validate_json((examples / "advertiser_sync.json").read_text())

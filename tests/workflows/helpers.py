@@ -1,0 +1,38 @@
+"""Running the real worker (real activities, connector, store) against a test Temporal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.client import Client
+
+from activities.context import Dependencies
+from connector import TikTokClient
+from store import Store, TokenCipher
+from store.tokens import save_tokens
+from worker import build_worker
+
+DEMO_ADVERTISER = "7000000000000000001"
+DEMO_TOKEN = "demo-access-token"
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, store: Store, cipher: TokenCipher, base_url: str
+) -> AsyncIterator[str]:
+    """A worker on a fresh task queue with the service's own activities; yields the queue."""
+    task_queue = f"tiktok-ads-test-{uuid.uuid4().hex[:8]}"
+    tiktok = TikTokClient(base_url, timeout=5.0)
+    deps = Dependencies(store=store, tiktok=tiktok, cipher=cipher)
+    try:
+        async with build_worker(client, deps, task_queue):
+            yield task_queue
+    finally:
+        await tiktok.aclose()
+
+
+async def connect_advertiser(store: Store, cipher: TokenCipher, advertiser_id: str, token: str) -> None:
+    async with store.session() as s:
+        await save_tokens(s, cipher, advertiser_id=advertiser_id, app_id="demo-app", access_token=token)
