@@ -79,7 +79,7 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
         "--namespace",
         settings.temporal_namespace,
         "--log-level",
-        "warn",
+        "error",
     ]
     for name in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{name}=Keyword"]

@@ -1,18 +1,28 @@
 """Activities of ``AdvertiserSync``: read one kind of object from TikTok, upsert the mirror.
 
-Each activity does its own fetch and write, so the objects never travel through workflow
-history: only the counts do. Each is idempotent (an upsert), so a retry is harmless.
+Each activity writes every page to the store as it arrives, so objects never travel
+through workflow history (only counts do) and memory stays bounded by one page. Each is
+idempotent (an upsert), so a retry is harmless; each page heartbeats its progress.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import names
 from activities.context import Dependencies, tiktok_call
-from connector import files, management
+from connector import TikTokError, files, management
+from models.tiktok import Ad, AdGroup, Campaign
 from models.workflows import SyncCounts
 from store import mirror
+
+T = TypeVar("T", bound=BaseModel)
+Upsert = Callable[[AsyncSession, Sequence[T]], Awaitable[SyncCounts]]
 
 
 class SyncActivities:
@@ -30,6 +40,27 @@ class SyncActivities:
             self.sync_creatives,
         ]
 
+    async def _mirror_pages(
+        self, advertiser_id: str, path: str, model: type[T], upsert: Upsert[T]
+    ) -> SyncCounts:
+        token = await self.deps.access_token(advertiser_id)
+        total = SyncCounts()
+        pages = management.iter_pages(
+            self.deps.tiktok, path, token=token, params={"advertiser_id": advertiser_id}, model=model
+        )
+        page_no = 0
+        while True:
+            try:
+                items = await anext(pages)
+            except StopAsyncIteration:
+                return total
+            except TikTokError as exc:
+                raise exc.to_application_error() from exc
+            page_no += 1
+            async with self.deps.store.session() as session:
+                total = total + await upsert(session, items)
+            activity.heartbeat({"page": page_no, "fetched": total.fetched})
+
     @activity.defn(name=names.SYNC_ADVERTISER_INFO)
     async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
         """Read ``advertiser/info/`` into the advertiser table; returns the account name."""
@@ -41,24 +72,15 @@ class SyncActivities:
 
     @activity.defn(name=names.SYNC_CAMPAIGNS)
     async def sync_campaigns(self, advertiser_id: str) -> SyncCounts:
-        token = await self.deps.access_token(advertiser_id)
-        items = await tiktok_call(lambda: management.list_campaigns(self.deps.tiktok, token, advertiser_id))
-        async with self.deps.store.session() as session:
-            return await mirror.upsert_campaigns(session, items)
+        return await self._mirror_pages(advertiser_id, "campaign/get/", Campaign, mirror.upsert_campaigns)
 
     @activity.defn(name=names.SYNC_ADGROUPS)
     async def sync_adgroups(self, advertiser_id: str) -> SyncCounts:
-        token = await self.deps.access_token(advertiser_id)
-        items = await tiktok_call(lambda: management.list_adgroups(self.deps.tiktok, token, advertiser_id))
-        async with self.deps.store.session() as session:
-            return await mirror.upsert_adgroups(session, items)
+        return await self._mirror_pages(advertiser_id, "adgroup/get/", AdGroup, mirror.upsert_adgroups)
 
     @activity.defn(name=names.SYNC_ADS)
     async def sync_ads(self, advertiser_id: str) -> SyncCounts:
-        token = await self.deps.access_token(advertiser_id)
-        items = await tiktok_call(lambda: management.list_ads(self.deps.tiktok, token, advertiser_id))
-        async with self.deps.store.session() as session:
-            return await mirror.upsert_ads(session, items)
+        return await self._mirror_pages(advertiser_id, "ad/get/", Ad, mirror.upsert_ads)
 
     @activity.defn(name=names.SYNC_CREATIVES)
     async def sync_creatives(self, advertiser_id: str) -> dict[str, SyncCounts]:

@@ -1,5 +1,6 @@
 """The TikTok Marketing API client: transport, error taxonomy, one module per API family."""
 
+from connector import files, management
 from connector.client import TikTokClient
 from connector.errors import (
     AuthExpired,
@@ -26,4 +27,6 @@ __all__ = [
     "TikTokError",
     "Transient",
     "UnknownApiError",
+    "files",
+    "management",
 ]

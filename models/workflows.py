@@ -67,6 +67,14 @@ class SyncCounts(BaseModel):
     updated: int = 0
     unchanged: int = 0
 
+    def __add__(self, other: SyncCounts) -> SyncCounts:
+        return SyncCounts(
+            fetched=self.fetched + other.fetched,
+            inserted=self.inserted + other.inserted,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+        )
+
 
 class AdvertiserSyncResult(BaseModel):
     advertiser_id: str

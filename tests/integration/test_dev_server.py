@@ -5,34 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from store import Store, TokenCipher
+from tests.integration.conftest import TEMPORAL
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
-from workflows.common import ADVERTISER_ID, SEARCH_ATTRIBUTE_KEYS
+from workflows.common import ADVERTISER_ID
 
 pytestmark = pytest.mark.integration
-TEMPORAL = str(Path(sys.executable).parent / "temporal")
-
-
-@pytest_asyncio.fixture(scope="module")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=TEMPORAL,
-        search_attributes=SEARCH_ATTRIBUTE_KEYS,
-    )
-    yield env
-    await env.shutdown()
 
 
 async def _temporal_cli(address: str, *args: str) -> tuple[int, str, str]:

@@ -89,7 +89,11 @@ def test_missing_key_outside_dev_is_a_clear_error(tmp_path: Path) -> None:
 async def test_upsert_counts_and_is_idempotent(store: Store) -> None:
     def campaign(i: int, budget: float) -> Campaign:
         return Campaign(
-            campaign_id=f"55{i}", advertiser_id="202", campaign_name=f"c{i}", budget=budget, extra_field="kept"
+            campaign_id=f"55{i}",
+            advertiser_id="202",
+            campaign_name=f"c{i}",
+            budget=budget,
+            extra_field="kept",
         )
 
     async with store.session() as s:
@@ -99,7 +103,8 @@ async def test_upsert_counts_and_is_idempotent(store: Store) -> None:
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
     assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
     async with store.session() as s:
-        rows = (await s.execute(select(CampaignRow).where(CampaignRow.advertiser_id == "202"))).scalars().all()
+        stmt = select(CampaignRow).where(CampaignRow.advertiser_id == "202")
+        rows = (await s.execute(stmt)).scalars().all()
     assert sorted((r.campaign_id, r.budget) for r in rows) == [("551", 100), ("552", 250), ("553", 300)]
     assert rows[0].raw["extra_field"] == "kept"
 
@@ -123,7 +128,8 @@ async def test_change_log_keeps_one_row_per_idempotency_key(store: Store) -> Non
         assert await record_change(s, change) is False
         rows = await changes_for(s, "303")
     assert len(rows) == 1
-    assert (rows[0].before, rows[0].after, rows[0].actor) == ({"budget": 100.0}, {"budget": 120.0}, "OptimizationCycle")
+    row = rows[0]
+    assert (row.before, row.after, row.actor) == ({"budget": 100.0}, {"budget": 120.0}, "OptimizationCycle")
 
 
 async def test_store_runs_on_the_configured_database(store: Store) -> None:

@@ -1,0 +1,79 @@
+"""worker.py as operators run it: a real process that serves Prometheus metrics, runs a
+workflow end to end against the simulator, and drains on SIGTERM with exit code 0.
+The advertiser's token is stored through the CLI (`starter.py token set`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from models.workflows import AdvertiserSyncInput, AdvertiserSyncResult
+from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
+    dev_env: WorkflowEnvironment, simulator, tmp_path: Path
+) -> None:
+    metrics_port = _free_port()
+    task_queue = f"tiktok-ads-proc-{uuid.uuid4().hex[:6]}"
+    env = {
+        **os.environ,
+        "TTADS_ENVIRONMENT": "dev",
+        "TTADS_DATA_DIR": str(tmp_path),
+        "TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "TTADS_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "TTADS_TASK_QUEUE": task_queue,
+        "TTADS_METRICS_PORT": str(metrics_port),
+        "TTADS_TIKTOK_BASE_URL": simulator.base_url,
+        "TTADS_NEW_ACCESS_TOKEN": DEMO_TOKEN,
+    }
+    env.pop("DATABASE_URL", None)
+    stored = subprocess.run(
+        [sys.executable, "starter.py", "token", "set", DEMO_ADVERTISER],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert stored.returncode == 0, stored.stderr
+    assert DEMO_TOKEN.encode() not in (tmp_path / "app.db").read_bytes()  # encrypted at rest
+
+    proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
+    try:
+        result = await dev_env.client.execute_workflow(
+            "AdvertiserSync",
+            AdvertiserSyncInput(advertiser_id=DEMO_ADVERTISER),
+            id=f"sync-proc-{uuid.uuid4().hex[:6]}",
+            task_queue=task_queue,
+            result_type=AdvertiserSyncResult,
+        )
+        assert result.ads.fetched > 10
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+        assert "temporal_workflow_completed" in metrics or "workflow_completed" in metrics
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 30)
+        assert code == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
