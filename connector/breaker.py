@@ -1,0 +1,82 @@
+"""A circuit breaker per advertiser: a broken account stops burning the shared quota.
+
+Closed: calls flow; ``threshold`` consecutive transient failures open it. Open: calls
+fail at once with :class:`CircuitOpen` until ``cooldown`` passes. Half-open: one probe
+call is let through; success closes the circuit, failure opens it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from connector.errors import Transient
+
+
+class CircuitOpen(Transient):
+    """Calls for this advertiser are paused after repeated failures; retry after the cool-down."""
+
+
+class State(str, Enum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass
+class _Circuit:
+    state: State = State.CLOSED
+    failures: int = 0
+    opened_at: float = 0.0
+    probing: bool = False
+
+
+class CircuitBreaker:
+    """Per-key circuits; ``threshold`` is 5 consecutive failures by the spec."""
+
+    def __init__(
+        self, *, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self._circuits: dict[str, _Circuit] = {}
+
+    def state(self, key: str) -> State:
+        circuit = self._circuits.get(key)
+        if circuit is None:
+            return State.CLOSED
+        if circuit.state is State.OPEN and self._clock() - circuit.opened_at >= self.cooldown:
+            circuit.state = State.HALF_OPEN
+            circuit.probing = False
+        return circuit.state
+
+    def before_call(self, key: str) -> None:
+        """Raise :class:`CircuitOpen` unless a call for ``key`` may go now."""
+        state = self.state(key)
+        circuit = self._circuits.get(key)
+        if state is State.CLOSED or circuit is None:
+            return
+        if state is State.HALF_OPEN and not circuit.probing:
+            circuit.probing = True
+            return
+        remaining = max(0.0, self.cooldown - (self._clock() - circuit.opened_at))
+        raise CircuitOpen(
+            f"circuit open for advertiser {key} after {self.threshold} consecutive transient failures; "
+            f"calls resume in {remaining:.0f} s",
+            retry_after=remaining or self.cooldown,
+        )
+
+    def record_success(self, key: str) -> None:
+        self._circuits.pop(key, None)
+
+    def record_failure(self, key: str) -> None:
+        """Count a transient failure; permanent errors are not the account's health."""
+        circuit = self._circuits.setdefault(key, _Circuit())
+        circuit.failures += 1
+        if circuit.state is State.HALF_OPEN or circuit.failures >= self.threshold:
+            circuit.state = State.OPEN
+            circuit.opened_at = self._clock()
+            circuit.probing = False
