@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from connector.limits import RateLimits
+
 TASK_QUEUE = "tiktok-ads"
 SEARCH_ATTRIBUTES = ("AdvertiserId", "CampaignName", "ApprovalState", "RecoveryState")
 
@@ -44,6 +46,16 @@ class Settings(BaseSettings):
     tiktok_app_id: str = "demo-app"
     tiktok_app_secret: SecretStr = SecretStr("demo-secret")
     http_timeout_seconds: float = 30.0
+    # Per endpoint family (uploads and reports are slower than management calls).
+    family_timeouts: dict[str, float] = Field(default_factory=lambda: {"file": 120.0, "report": 60.0})
+
+    # Connector: proactive throttle, in-process retries, circuit breaker
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    rate_limit_processes: int = Field(default=1, ge=1)
+    retry_max_inline_wait_seconds: float = 8.0
+    retry_max_attempts: int = Field(default=5, ge=1)
+    circuit_breaker_threshold: int = Field(default=5, ge=1)
+    circuit_breaker_cooldown_seconds: float = 30.0
 
     # Embedded stack
     simulator_host: str = "127.0.0.1"

@@ -74,7 +74,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         except (NotImplementedError, RuntimeError):  # not the main thread
             pass
     client = await connect(settings, metrics=True)
-    deps = Dependencies.from_settings(settings)
+    runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}")
+    deps = Dependencies.build(settings, meter=runtime.metric_meter)
     await deps.store.migrate()
     worker = build_worker(client, deps, settings.task_queue)
     log.info(

@@ -1,4 +1,4 @@
-"""What activities share in one worker process: the store, the TikTok client, the cipher."""
+"""What activities share in one worker process: the store, the TikTok client, tokens."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from temporalio.common import MetricMeter
 from temporalio.exceptions import ApplicationError
 
+from activities.tokens import StoredTokens
 from connector import TikTokClient, TikTokError
+from connector.breaker import CircuitBreaker
+from connector.client import RetrySettings
+from connector.telemetry import ConnectorMetrics
 from settings import Settings
 from store import Store, TokenCipher
-from store.tokens import TokenNotFound, load_tokens
+from store.tokens import TokenNotFound
 
 T = TypeVar("T")
 
@@ -23,30 +28,49 @@ class Dependencies:
     store: Store
     tiktok: TikTokClient
     cipher: TokenCipher
+    tokens: StoredTokens
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Dependencies:
-        return cls(
-            store=Store(settings.effective_database_url),
-            tiktok=TikTokClient(
-                settings.tiktok_base_url,
-                api_version=settings.tiktok_api_version,
-                timeout=settings.http_timeout_seconds,
-            ),
-            cipher=TokenCipher.from_settings(
-                settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None,
-                settings.environment,
-                settings.data_dir,
-            ),
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        cipher: TokenCipher | None = None,
+        meter: MetricMeter | None = None,
+    ) -> Dependencies:
+        store = store or Store(settings.effective_database_url)
+        key = settings.token_encryption_key
+        cipher = cipher or TokenCipher.from_settings(
+            key.get_secret_value() if key else None, settings.environment, settings.data_dir
         )
-
-    async def access_token(self, advertiser_id: str) -> str:
-        """The advertiser's current access token, decrypted from the store."""
-        async with self.store.session() as session:
-            try:
-                return (await load_tokens(session, self.cipher, advertiser_id)).access_token
-            except TokenNotFound as exc:
-                raise ApplicationError(str(exc), type="TokenNotFound", non_retryable=True) from exc
+        tokens = StoredTokens(
+            store,
+            cipher,
+            app_id=settings.tiktok_app_id,
+            app_secret=settings.tiktok_app_secret.get_secret_value(),
+        )
+        tiktok = TikTokClient(
+            settings.tiktok_base_url,
+            api_version=settings.tiktok_api_version,
+            timeout=settings.http_timeout_seconds,
+            family_timeouts=settings.family_timeouts,
+            app_id=settings.tiktok_app_id,
+            limits=settings.rate_limits,
+            processes=settings.rate_limit_processes,
+            retry=RetrySettings(
+                max_inline_wait=settings.retry_max_inline_wait_seconds,
+                max_attempts=settings.retry_max_attempts,
+            ),
+            breaker=CircuitBreaker(
+                threshold=settings.circuit_breaker_threshold,
+                cooldown=settings.circuit_breaker_cooldown_seconds,
+            ),
+            tokens=tokens,
+            metrics=ConnectorMetrics(meter),
+        )
+        tokens.oauth_client = tiktok
+        return cls(store=store, tiktok=tiktok, cipher=cipher, tokens=tokens)
 
     async def aclose(self) -> None:
         await self.tiktok.aclose()
@@ -54,8 +78,11 @@ class Dependencies:
 
 
 async def tiktok_call(fn: Callable[[], Awaitable[T]]) -> T:
-    """Run a connector call, turning TikTok errors into their Temporal ``ApplicationError``."""
+    """Run connector calls, turning TikTok errors into their Temporal ``ApplicationError``
+    and a never-connected advertiser into a non-retryable ``TokenNotFound``."""
     try:
         return await fn()
     except TikTokError as exc:
         raise exc.to_application_error() from exc
+    except TokenNotFound as exc:
+        raise ApplicationError(str(exc), type="TokenNotFound", non_retryable=True) from exc

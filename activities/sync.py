@@ -16,7 +16,7 @@ from temporalio import activity
 
 from activities import names
 from activities.context import Dependencies, tiktok_call
-from connector import TikTokError, files, management
+from connector import files, management
 from models.tiktok import Ad, AdGroup, Campaign
 from models.workflows import SyncCounts
 from store import mirror
@@ -43,19 +43,14 @@ class SyncActivities:
     async def _mirror_pages(
         self, advertiser_id: str, path: str, model: type[T], upsert: Upsert[T]
     ) -> SyncCounts:
-        token = await self.deps.access_token(advertiser_id)
         total = SyncCounts()
-        pages = management.iter_pages(
-            self.deps.tiktok, path, token=token, params={"advertiser_id": advertiser_id}, model=model
-        )
+        pages = management.iter_pages(self.deps.tiktok, path, advertiser_id=advertiser_id, model=model)
         page_no = 0
         while True:
             try:
-                items = await anext(pages)
+                items = await tiktok_call(lambda: anext(pages))
             except StopAsyncIteration:
                 return total
-            except TikTokError as exc:
-                raise exc.to_application_error() from exc
             page_no += 1
             async with self.deps.store.session() as session:
                 total = total + await upsert(session, items)
@@ -64,8 +59,7 @@ class SyncActivities:
     @activity.defn(name=names.SYNC_ADVERTISER_INFO)
     async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
         """Read ``advertiser/info/`` into the advertiser table; returns the account name."""
-        token = await self.deps.access_token(advertiser_id)
-        info = await tiktok_call(lambda: management.get_advertiser(self.deps.tiktok, token, advertiser_id))
+        info = await tiktok_call(lambda: management.get_advertiser(self.deps.tiktok, advertiser_id))
         async with self.deps.store.session() as session:
             await mirror.upsert_advertiser(session, info)
         return info.name
@@ -85,12 +79,11 @@ class SyncActivities:
     @activity.defn(name=names.SYNC_CREATIVES)
     async def sync_creatives(self, advertiser_id: str) -> dict[str, SyncCounts]:
         """Fetch the videos and images the mirrored ads use (``info`` in batches of 60/100)."""
-        token = await self.deps.access_token(advertiser_id)
         async with self.deps.store.session() as session:
             video_ids, image_ids = await mirror.creative_ids_in_use(session, advertiser_id)
         tiktok = self.deps.tiktok
-        videos = await tiktok_call(lambda: files.video_info(tiktok, token, advertiser_id, video_ids))
-        images = await tiktok_call(lambda: files.image_info(tiktok, token, advertiser_id, image_ids))
+        videos = await tiktok_call(lambda: files.video_info(tiktok, advertiser_id, video_ids))
+        images = await tiktok_call(lambda: files.image_info(tiktok, advertiser_id, image_ids))
         async with self.deps.store.session() as session:
             return {
                 "videos": await mirror.upsert_creatives(session, advertiser_id, videos),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from connector.errors import Transient
 
@@ -19,7 +19,7 @@ class CircuitOpen(Transient):
     """Calls for this advertiser are paused after repeated failures; retry after the cool-down."""
 
 
-class State(str, Enum):
+class State(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"

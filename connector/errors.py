@@ -35,6 +35,7 @@ class TikTokError(Exception):
         self.http_status = http_status
         self.endpoint = endpoint
         self.retry_after = retry_after
+        self.sent = True  # False when the request provably never reached TikTok
 
     def __str__(self) -> str:
         parts = [self.message]

@@ -12,21 +12,31 @@ VIDEO_INFO_MAX_IDS = 60
 IMAGE_INFO_MAX_IDS = 100
 
 
-async def video_info(client: TikTokClient, token: str, advertiser_id: str, ids: Sequence[str]) -> list[Video]:
+async def video_info(
+    client: TikTokClient, advertiser_id: str, ids: Sequence[str], *, token: str | None = None
+) -> list[Video]:
     out: list[Video] = []
     for batch in id_batches(ids, VIDEO_INFO_MAX_IDS):
         data = await client.get(
-            "file/video/ad/info/", token=token, params={"advertiser_id": advertiser_id, "video_ids": batch}
+            "file/video/ad/info/",
+            advertiser_id=advertiser_id,
+            token=token,
+            params={"advertiser_id": advertiser_id, "video_ids": batch},
         )
         out.extend(Video.model_validate(v) for v in _items(data))
     return out
 
 
-async def image_info(client: TikTokClient, token: str, advertiser_id: str, ids: Sequence[str]) -> list[Image]:
+async def image_info(
+    client: TikTokClient, advertiser_id: str, ids: Sequence[str], *, token: str | None = None
+) -> list[Image]:
     out: list[Image] = []
     for batch in id_batches(ids, IMAGE_INFO_MAX_IDS):
         data = await client.get(
-            "file/image/ad/info/", token=token, params={"advertiser_id": advertiser_id, "image_ids": batch}
+            "file/image/ad/info/",
+            advertiser_id=advertiser_id,
+            token=token,
+            params={"advertiser_id": advertiser_id, "image_ids": batch},
         )
         out.extend(Image.model_validate(v) for v in _items(data))
     return out

@@ -1,4 +1,7 @@
-"""Campaigns, ad groups, ads and advertiser info: paginated readers for the mirror."""
+"""Campaigns, ad groups, ads and advertiser info: paginated readers for the mirror.
+
+Functions take the advertiser id; the client resolves its token (``token=`` overrides).
+"""
 
 from __future__ import annotations
 
@@ -20,15 +23,21 @@ async def iter_pages(
     client: TikTokClient,
     path: str,
     *,
-    token: str,
-    params: Mapping[str, Any],
+    advertiser_id: str,
     model: type[T],
+    params: Mapping[str, Any] | None = None,
+    token: str | None = None,
     page_size: int = PAGE_SIZE,
 ) -> AsyncIterator[list[T]]:
     """Yield each page of a ``*/get/`` list until ``page_info.total_page`` is reached."""
     page = 1
     while True:
-        data = await client.get(path, token=token, params={**params, "page": page, "page_size": page_size})
+        data = await client.get(
+            path,
+            advertiser_id=advertiser_id,
+            token=token,
+            params={"advertiser_id": advertiser_id, **(params or {}), "page": page, "page_size": page_size},
+        )
         items = [model.model_validate(item) for item in (data or {}).get("list", [])]
         yield items
         info = PageInfo.model_validate((data or {}).get("page_info", {}))
@@ -37,31 +46,48 @@ async def iter_pages(
         page += 1
 
 
-async def _all(
-    client: TikTokClient, path: str, token: str, params: Mapping[str, Any], model: type[T]
+async def list_all(
+    client: TikTokClient,
+    path: str,
+    advertiser_id: str,
+    model: type[T],
+    *,
+    params: Mapping[str, Any] | None = None,
+    token: str | None = None,
 ) -> list[T]:
     out: list[T] = []
-    async for items in iter_pages(client, path, token=token, params=params, model=model):
+    async for items in iter_pages(
+        client, path, advertiser_id=advertiser_id, model=model, params=params, token=token
+    ):
         out.extend(items)
     return out
 
 
-async def get_advertiser(client: TikTokClient, token: str, advertiser_id: str) -> Advertiser:
-    data = await client.get("advertiser/info/", token=token, params={"advertiser_ids": [advertiser_id]})
+async def get_advertiser(client: TikTokClient, advertiser_id: str, *, token: str | None = None) -> Advertiser:
+    data = await client.get(
+        "advertiser/info/",
+        advertiser_id=advertiser_id,
+        token=token,
+        params={"advertiser_ids": [advertiser_id]},
+    )
     items = (data or {}).get("list", [])
     return Advertiser.model_validate(items[0]) if items else Advertiser(advertiser_id=advertiser_id)
 
 
-async def list_campaigns(client: TikTokClient, token: str, advertiser_id: str) -> list[Campaign]:
-    return await _all(client, "campaign/get/", token, {"advertiser_id": advertiser_id}, Campaign)
+async def list_campaigns(
+    client: TikTokClient, advertiser_id: str, *, token: str | None = None
+) -> list[Campaign]:
+    return await list_all(client, "campaign/get/", advertiser_id, Campaign, token=token)
 
 
-async def list_adgroups(client: TikTokClient, token: str, advertiser_id: str) -> list[AdGroup]:
-    return await _all(client, "adgroup/get/", token, {"advertiser_id": advertiser_id}, AdGroup)
+async def list_adgroups(
+    client: TikTokClient, advertiser_id: str, *, token: str | None = None
+) -> list[AdGroup]:
+    return await list_all(client, "adgroup/get/", advertiser_id, AdGroup, token=token)
 
 
-async def list_ads(client: TikTokClient, token: str, advertiser_id: str) -> list[Ad]:
-    return await _all(client, "ad/get/", token, {"advertiser_id": advertiser_id}, Ad)
+async def list_ads(client: TikTokClient, advertiser_id: str, *, token: str | None = None) -> list[Ad]:
+    return await list_all(client, "ad/get/", advertiser_id, Ad, token=token)
 
 
 def id_batches(ids: Sequence[str], size: int = MAX_IDS_PER_FILTER) -> list[list[str]]:

@@ -51,6 +51,11 @@ class OAuthTokenRow(SQLModel, table=True):
     )
     scope: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 1
+    # A refresh in progress holds this lease so that no two processes spend one refresh token.
+    refresh_lease_owner: str | None = Field(default=None, max_length=128)
+    refresh_lease_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     updated_at: datetime = _ts()
 
 

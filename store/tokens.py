@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import OAuthTokenRow, utcnow
 from store.crypto import TokenCipher
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for timezone-aware columns; they were written in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 class TokenNotFound(LookupError):
@@ -56,6 +65,8 @@ async def save_tokens(
     row.access_expires_at = access_expires_at
     row.refresh_expires_at = refresh_expires_at
     row.scope = list(scope or [])
+    row.refresh_lease_owner = None
+    row.refresh_lease_until = None
     row.version += 1
     row.updated_at = utcnow()
     await session.flush()
@@ -74,7 +85,41 @@ async def load_tokens(session: AsyncSession, cipher: TokenCipher, advertiser_id:
         app_id=row.app_id,
         access_token=cipher.decrypt(row.access_token_enc),
         refresh_token=cipher.decrypt(row.refresh_token_enc) if row.refresh_token_enc else None,
-        access_expires_at=row.access_expires_at,
-        refresh_expires_at=row.refresh_expires_at,
+        access_expires_at=as_utc(row.access_expires_at),
+        refresh_expires_at=as_utc(row.refresh_expires_at),
         version=row.version,
+    )
+
+
+async def take_refresh_lease(
+    session: AsyncSession, advertiser_id: str, *, version: int, owner: str, until: datetime, now: datetime
+) -> bool:
+    """Claim the right to refresh ``advertiser_id``'s tokens at ``version``; True if this caller won.
+
+    A single conditional UPDATE, so it is atomic on SQLite and PostgreSQL alike: it fails
+    when another process holds an unexpired lease or has already stored a newer version.
+    """
+    stmt = (
+        update(OAuthTokenRow)
+        .where(col(OAuthTokenRow.advertiser_id) == advertiser_id)
+        .where(col(OAuthTokenRow.version) == version)
+        .where(
+            or_(
+                col(OAuthTokenRow.refresh_lease_until).is_(None),
+                col(OAuthTokenRow.refresh_lease_until) < now,
+                col(OAuthTokenRow.refresh_lease_owner) == owner,
+            )
+        )
+        .values(refresh_lease_owner=owner, refresh_lease_until=until)
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_refresh_lease(session: AsyncSession, advertiser_id: str, owner: str) -> None:
+    await session.execute(
+        update(OAuthTokenRow)
+        .where(col(OAuthTokenRow.advertiser_id) == advertiser_id)
+        .where(col(OAuthTokenRow.refresh_lease_owner) == owner)
+        .values(refresh_lease_owner=None, refresh_lease_until=None)
     )

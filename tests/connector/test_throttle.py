@@ -36,7 +36,9 @@ gaps = st.lists(st.floats(min_value=0, max_value=2.0, allow_nan=False), min_size
 
 
 @settings(max_examples=150, deadline=None)
-@given(gaps=gaps, per_second=st.integers(1, 6), per_minute=st.integers(1, 40), margin=st.sampled_from([0, 0.02]))
+@given(
+    gaps=gaps, per_second=st.integers(1, 6), per_minute=st.integers(1, 40), margin=st.sampled_from([0, 0.02])
+)
 def test_no_window_ever_overflows_and_no_needless_wait(
     gaps: list[float], per_second: int, per_minute: int, margin: float
 ) -> None:

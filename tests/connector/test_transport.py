@@ -19,10 +19,12 @@ from connector import (
     Transient,
     UnknownApiError,
 )
-from connector.client import encode_params
+from connector.client import RetrySettings, encode_params
 from connector.errors import classify_code
 
 BASE = "http://tiktok.test"
+NO_RETRY = RetrySettings(max_attempts=1)
+FAST = RetrySettings(initial=0.001, maximum=0.01, max_attempts=4)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,7 @@ async def test_proxy_error_page_without_envelope_is_transient() -> None:
     respx.get(f"{BASE}/open_api/v1.3/campaign/get/").mock(
         return_value=httpx.Response(502, text="<html>Bad Gateway</html>")
     )
-    async with TikTokClient(BASE) as client:
+    async with TikTokClient(BASE, retry=NO_RETRY) as client:
         with pytest.raises(Transient) as info:
             await client.get("campaign/get/", token="t", params={})
     assert info.value.http_status == 502
@@ -78,15 +80,39 @@ async def test_http_429_with_retry_after_is_rate_limited() -> None:
     respx.get(f"{BASE}/open_api/v1.3/campaign/get/").mock(
         return_value=httpx.Response(429, headers={"Retry-After": "7"}, text="slow down")
     )
-    async with TikTokClient(BASE) as client:
+    async with TikTokClient(BASE, retry=NO_RETRY) as client:
         with pytest.raises(RateLimited) as info:
             await client.get("campaign/get/", token="t", params={})
     assert info.value.retry_after == 7
 
 
 @respx.mock
-async def test_connection_reset_is_transient() -> None:
-    respx.post(f"{BASE}/open_api/v1.3/campaign/create/").mock(side_effect=httpx.ReadError("reset"))
-    async with TikTokClient(BASE) as client:
-        with pytest.raises(Transient, match="connection error"):
+async def test_a_write_that_may_have_been_applied_is_not_retried() -> None:
+    """A reset after sending is ambiguous for a create: raised to create-or-get, not resent."""
+    route = respx.post(f"{BASE}/open_api/v1.3/campaign/create/").mock(side_effect=httpx.ReadError("reset"))
+    async with TikTokClient(BASE, retry=FAST) as client:
+        with pytest.raises(Transient, match="connection error") as info:
             await client.post("campaign/create/", token="t", body={}, idempotency_key="wf/1")
+    assert info.value.sent and route.call_count == 1
+
+
+@respx.mock
+async def test_a_write_that_never_left_is_retried() -> None:
+    ok = httpx.Response(200, json={"code": 0, "message": "OK", "request_id": "r", "data": {"campaign_id": "1"}})
+    route = respx.post(f"{BASE}/open_api/v1.3/campaign/create/").mock(
+        side_effect=[httpx.ConnectError("refused"), ok]
+    )
+    async with TikTokClient(BASE, retry=FAST) as client:
+        data = await client.post("campaign/create/", token="t", body={}, idempotency_key="wf/1")
+    assert data == {"campaign_id": "1"} and route.call_count == 2
+
+
+@respx.mock
+async def test_reads_retry_transient_errors_then_hand_long_waits_to_temporal() -> None:
+    route = respx.get(f"{BASE}/open_api/v1.3/campaign/get/").mock(return_value=httpx.Response(503))
+    async with TikTokClient(BASE, retry=FAST) as client:
+        with pytest.raises(Transient) as info:
+            await client.get("campaign/get/", token="t", params={})
+    assert route.call_count == 4  # max_attempts
+    assert client.metrics.stats.retries == 3
+    assert info.value.retry_after is not None  # Temporal's next_retry_delay picks up from here

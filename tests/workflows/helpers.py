@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from temporalio.client import Client
 
 from activities.context import Dependencies
-from connector import TikTokClient
+from settings import Settings
 from store import Store, TokenCipher
 from store.tokens import save_tokens
 from worker import build_worker
@@ -20,17 +21,17 @@ DEMO_TOKEN = "demo-access-token"
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, store: Store, cipher: TokenCipher, base_url: str
+    client: Client, store: Store, cipher: TokenCipher, base_url: str, **overrides: Any
 ) -> AsyncIterator[str]:
     """A worker on a fresh task queue with the service's own activities; yields the queue."""
     task_queue = f"tiktok-ads-test-{uuid.uuid4().hex[:8]}"
-    tiktok = TikTokClient(base_url, timeout=5.0)
-    deps = Dependencies(store=store, tiktok=tiktok, cipher=cipher)
+    settings = Settings(tiktok_base_url=base_url, http_timeout_seconds=5.0, **overrides)
+    deps = Dependencies.build(settings, store=store, cipher=cipher)
     try:
         async with build_worker(client, deps, task_queue):
             yield task_queue
     finally:
-        await tiktok.aclose()
+        await deps.tiktok.aclose()
 
 
 async def connect_advertiser(store: Store, cipher: TokenCipher, advertiser_id: str, token: str) -> None:

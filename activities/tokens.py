@@ -1,0 +1,132 @@
+"""Advertiser tokens for the connector, and the activities of ``TokenRefresh``.
+
+:class:`StoredTokens` is the connector's token source: it decrypts tokens from the store,
+refreshes them 30 minutes before expiry or after TikTok rejects one, and serialises
+refreshes so that a refresh token is never spent twice: an ``asyncio.Lock`` per
+advertiser inside the process and a lease row in the store across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from datetime import datetime, timedelta
+
+from connector.client import TikTokClient
+from connector.errors import AuthorizationFailed, Transient
+from connector.oauth import refresh_tokens
+from models.tables import utcnow
+from store import Store, TokenCipher
+from store.tokens import Tokens, load_tokens, release_refresh_lease, save_tokens, take_refresh_lease
+
+REFRESH_MARGIN = timedelta(minutes=30)
+LEASE = timedelta(seconds=60)
+CACHE_SECONDS = 30.0
+
+
+class StoredTokens:
+    """Token source backed by the store; one per worker process."""
+
+    def __init__(
+        self,
+        store: Store,
+        cipher: TokenCipher,
+        *,
+        app_id: str,
+        app_secret: str,
+        oauth_client: TikTokClient | None = None,
+        refresh_margin: timedelta = REFRESH_MARGIN,
+    ) -> None:
+        self.store = store
+        self.cipher = cipher
+        self.app_id = app_id
+        self._secret = app_secret
+        self.oauth_client = oauth_client
+        self.refresh_margin = refresh_margin
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: dict[str, tuple[float, Tokens]] = {}
+
+    async def load(self, advertiser_id: str, *, fresh: bool = False) -> Tokens:
+        cached = self._cache.get(advertiser_id)
+        if cached and not fresh and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        async with self.store.session() as session:
+            tokens = await load_tokens(session, self.cipher, advertiser_id)
+        self._cache[advertiser_id] = (time.monotonic(), tokens)
+        return tokens
+
+    def due(self, tokens: Tokens, now: datetime) -> bool:
+        """True when the access token expires within the refresh margin and can be refreshed."""
+        return (
+            tokens.refresh_token is not None
+            and tokens.access_expires_at is not None
+            and tokens.access_expires_at - now <= self.refresh_margin
+        )
+
+    async def access_token(self, advertiser_id: str) -> str:
+        tokens = await self.load(advertiser_id)
+        if self.due(tokens, utcnow()):
+            tokens = await self.refresh(advertiser_id, tokens.version)
+        return tokens.access_token
+
+    async def refresh_after_rejection(self, advertiser_id: str, rejected_token: str) -> str:
+        tokens = await self.load(advertiser_id, fresh=True)
+        if tokens.access_token != rejected_token:
+            return tokens.access_token  # another caller refreshed meanwhile
+        if tokens.refresh_token is None:
+            raise AuthorizationFailed(
+                f"TikTok rejected the token of advertiser {advertiser_id} and it has no refresh token "
+                "(long-term token revoked?): re-authorise the advertiser"
+            )
+        return (await self.refresh(advertiser_id, tokens.version)).access_token
+
+    async def refresh(self, advertiser_id: str, seen_version: int) -> Tokens:
+        """Refresh once per version: later callers get the result of the first."""
+        lock = self._locks.setdefault(advertiser_id, asyncio.Lock())
+        async with lock:
+            tokens = await self.load(advertiser_id, fresh=True)
+            if tokens.version != seen_version:
+                return tokens
+            deadline = time.monotonic() + LEASE.total_seconds()
+            while not await self._take_lease(advertiser_id, tokens.version):
+                await asyncio.sleep(0.2)
+                tokens = await self.load(advertiser_id, fresh=True)
+                if tokens.version != seen_version:
+                    return tokens  # another process refreshed
+                if time.monotonic() > deadline:
+                    raise Transient(f"token refresh of advertiser {advertiser_id} is held by another process")
+            return await self._refresh_holding_lease(advertiser_id, tokens)
+
+    async def _take_lease(self, advertiser_id: str, version: int) -> bool:
+        now = utcnow()
+        async with self.store.session() as session:
+            return await take_refresh_lease(
+                session, advertiser_id, version=version, owner=self.owner, until=now + LEASE, now=now
+            )
+
+    async def _refresh_holding_lease(self, advertiser_id: str, tokens: Tokens) -> Tokens:
+        if self.oauth_client is None or tokens.refresh_token is None:
+            raise AuthorizationFailed(f"advertiser {advertiser_id} has no refresh token to refresh with")
+        try:
+            grant = await refresh_tokens(self.oauth_client, self.app_id, self._secret, tokens.refresh_token)
+        except BaseException:
+            async with self.store.session() as session:
+                await release_refresh_lease(session, advertiser_id, self.owner)
+            raise
+        now = utcnow()
+        async with self.store.session() as session:
+            await save_tokens(
+                session,
+                self.cipher,
+                advertiser_id=advertiser_id,
+                app_id=self.app_id,
+                access_token=grant.access_token,
+                refresh_token=grant.refresh_token,
+                access_expires_at=grant.access_expires_at(now),
+                refresh_expires_at=grant.refresh_expires_at(now),
+                scope=grant.scope,
+            )
+        return await self.load(advertiser_id, fresh=True)

@@ -1,0 +1,22 @@
+"""Sleeping inside an activity without outliving its heartbeat timeout."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+HEARTBEAT_EVERY = 5.0
+
+
+async def sleep_with_heartbeat(seconds: float) -> None:
+    """``asyncio.sleep``, heartbeating every few seconds when running in an activity."""
+    if not activity.in_activity():
+        await asyncio.sleep(seconds)
+        return
+    remaining = seconds
+    while remaining > 0:
+        step = min(remaining, HEARTBEAT_EVERY)
+        await asyncio.sleep(step)
+        remaining -= step
+        activity.heartbeat({"waiting": "tiktok rate limit or backoff", "remaining_s": round(remaining, 1)})

@@ -1,0 +1,42 @@
+"""Masking of secrets and personal data in log lines: tokens, e-mail addresses, phones."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_PHONE = re.compile(r"(?<![\w])(\+?\d)[\d\s().-]{6,}(\d{2})(?![\w])")
+_TOKEN = re.compile(
+    r"(?i)((?:access[-_]?token|refresh[-_]?token|secret|authorization)[\"']?\s*[:=]\s*[\"']?)([^\s\"',}]+)"
+)
+
+
+def mask(text: str) -> str:
+    """``jane@example.com`` -> ``j***@example.com``; phones keep first and last two digits;
+    values after ``access_token=``/``secret:``-like keys become ``***``."""
+    text = _TOKEN.sub(r"\1***", text)
+    text = _EMAIL.sub(r"\1***@\2", text)
+    return _PHONE.sub(r"\1***\2", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks the rendered message of every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            rendered = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        masked = mask(rendered)
+        if masked != rendered:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install(logger: logging.Logger | None = None) -> None:
+    """Mask every handler of ``logger`` (the root logger by default)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,0 +1,74 @@
+"""Metrics, spans and counters of the connector.
+
+Metrics go through the Temporal runtime's ``MetricMeter`` so that they appear on the
+worker's one Prometheus endpoint (:9464) beside the SDK's own metrics; without a runtime
+the meter is a no-op. :class:`CallStats` keeps the same numbers in process for the
+benchmark and the tests. Each HTTP call gets an OpenTelemetry span.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from opentelemetry import trace
+from temporalio.common import MetricMeter
+
+tracer = trace.get_tracer("tiktok_ads.connector")
+
+
+@dataclass
+class CallStats:
+    """In-process totals since start (also exported as metrics)."""
+
+    calls: int = 0
+    retries: int = 0
+    refreshes: int = 0
+    throttle_waits: int = 0
+    throttle_wait_seconds: float = 0.0
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+
+
+class ConnectorMetrics:
+    """Prometheus-exported instruments (``tiktok_*``) plus in-process :class:`CallStats`."""
+
+    def __init__(self, meter: MetricMeter | None = None) -> None:
+        meter = meter or MetricMeter.noop
+        self.stats = CallStats()
+        self._calls = meter.create_counter("tiktok_api_calls", "TikTok API calls sent", "1")
+        self._errors = meter.create_counter("tiktok_api_errors", "TikTok API errors by class", "1")
+        self._retries = meter.create_counter("tiktok_api_retries", "Calls retried inside the client", "1")
+        self._latency = meter.create_histogram_float("tiktok_api_latency", "Call latency", "s")
+        self._throttle_wait = meter.create_histogram_float(
+            "tiktok_throttle_wait", "Time a call waited in the proactive throttle", "s"
+        )
+        self._usage = meter.create_gauge_float(
+            "tiktok_rate_limit_usage", "Fraction of the tightest rate-limit window in use", "1"
+        )
+
+    def call(self, family: str, seconds: float) -> None:
+        self.stats.calls += 1
+        self.stats.latencies.append(seconds)
+        self._calls.add(1, {"family": family})
+        self._latency.record(seconds, {"family": family})
+
+    def error(self, family: str, error_class: str) -> None:
+        self.stats.errors[error_class] += 1
+        self._errors.add(1, {"family": family, "error_class": error_class})
+
+    def retry(self, family: str) -> None:
+        self.stats.retries += 1
+        self._retries.add(1, {"family": family})
+
+    def throttled(self, family: str, seconds: float) -> None:
+        if seconds > 0:
+            self.stats.throttle_waits += 1
+            self.stats.throttle_wait_seconds += seconds
+        self._throttle_wait.record(seconds, {"family": family})
+
+    def usage(self, family: str, advertiser_id: str, fraction: float) -> None:
+        self._usage.set(fraction, {"family": family, "advertiser_id": advertiser_id})
+
+    def refreshed(self) -> None:
+        self.stats.refreshes += 1
