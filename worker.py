@@ -12,16 +12,20 @@ import logging
 import signal
 from datetime import timedelta
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.context import Dependencies
 from activities.sync import SyncActivities
 from settings import Settings, get_settings
 from workflows.catalog import all_workflow_classes
+from workflows.common import SEARCH_ATTRIBUTE_KEYS
 
 log = logging.getLogger("worker")
 
@@ -47,6 +51,28 @@ async def connect(settings: Settings, *, metrics: bool = False) -> Client:
         interceptors=[TracingInterceptor()],
         runtime=runtime,
     )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the project's Keyword search attributes that the namespace lacks; returns those added."""
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        known = set(existing.custom_attributes) | set(existing.system_attributes)
+    except RPCError as exc:  # the time-skipping test server cannot list, only add
+        if exc.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = [key.name for key in SEARCH_ATTRIBUTE_KEYS if key.name not in known]
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+            )
+        )
+    return missing
 
 
 def activities_for(deps: Dependencies) -> list[object]:

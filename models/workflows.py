@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 ADVERTISER_SYNC = "AdvertiserSync"
 CAMPAIGN_LAUNCH = "CampaignLaunch"
@@ -35,7 +35,14 @@ WORKFLOW_TYPES = (
     DAILY_REPORT,
 )
 
-AdvertiserId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,32}$")]
+
+def _advertiser_id(value: str) -> str:
+    if not value.isdigit() or len(value) > 32:
+        raise ValueError("must be a TikTok advertiser id: digits only, e.g. 7000000000000000001")
+    return value
+
+
+AdvertiserId = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_advertiser_id)]
 
 
 def describe_validation_error(exc: ValidationError) -> list[str]:

@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from store import Store, TokenCipher
+from worker import ensure_search_attributes
 from tests.dbutil import configured_url, fresh_postgres, sqlite_url
 
 if TYPE_CHECKING:
@@ -70,5 +71,6 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
     )
+    await ensure_search_attributes(env.client, "default")
     yield env
     await env.shutdown()

@@ -86,4 +86,6 @@ async def test_temporal_cli_starts_advertiser_sync(
             json.dumps({"advertiser_id": "not-digits"}),
         )
         assert code != 0
-        assert "advertiser_id" in out + err and "InvalidInput" in out + err
+        assert (
+            "invalid AdvertiserSyncInput: advertiser_id: Value error, must be a TikTok advertiser id" in out
+        )
