@@ -98,7 +98,9 @@ async def test_a_write_that_may_have_been_applied_is_not_retried() -> None:
 
 @respx.mock
 async def test_a_write_that_never_left_is_retried() -> None:
-    ok = httpx.Response(200, json={"code": 0, "message": "OK", "request_id": "r", "data": {"campaign_id": "1"}})
+    ok = httpx.Response(
+        200, json={"code": 0, "message": "OK", "request_id": "r", "data": {"campaign_id": "1"}}
+    )
     route = respx.post(f"{BASE}/open_api/v1.3/campaign/create/").mock(
         side_effect=[httpx.ConnectError("refused"), ok]
     )

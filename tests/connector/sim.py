@@ -1,0 +1,29 @@
+"""Small helpers to drive the simulator's admin API from connector tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+ADV = "7000000000000000001"
+TOKEN = "demo-access-token"
+
+
+async def admin(base_url: str, method: str, path: str, json: Any = None) -> Any:
+    async with httpx.AsyncClient(base_url=f"{base_url}/sim/", timeout=30) as http:
+        response = await http.request(method, path, json=json)
+        response.raise_for_status()
+        return response.json()
+
+
+async def set_faults(base_url: str, *rules: dict[str, Any]) -> None:
+    await admin(base_url, "POST", "faults", {"seed": 1, "rules": list(rules)})
+
+
+async def set_limits(base_url: str, **default: int | None) -> None:
+    await admin(base_url, "POST", "limits", {"default": default})
+
+
+async def stats(base_url: str) -> dict[str, Any]:
+    return dict(await admin(base_url, "GET", "stats"))
