@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from activities.context import Dependencies
 from activities.sync import SyncActivities
+from activities.tokens import TokenActivities
 from settings import Settings, get_settings
 from workflows.catalog import all_workflow_classes
 from workflows.common import SEARCH_ATTRIBUTE_KEYS
@@ -77,7 +78,7 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
 
 def activities_for(deps: Dependencies) -> list[object]:
     """Every activity of the service, bound to one process's dependencies."""
-    return [*SyncActivities(deps).all()]
+    return [*SyncActivities(deps).all(), *TokenActivities(deps.tokens, deps.tiktok).all()]
 
 
 def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:

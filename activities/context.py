@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from temporalio.common import MetricMeter
-from temporalio.exceptions import ApplicationError
 
 from activities.tokens import StoredTokens
-from connector import TikTokClient, TikTokError
+from connector import TikTokClient
 from connector.breaker import CircuitBreaker
 from connector.client import RetrySettings
 from connector.telemetry import ConnectorMetrics
 from settings import Settings
 from store import Store, TokenCipher
-from store.tokens import TokenNotFound
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -75,14 +69,3 @@ class Dependencies:
     async def aclose(self) -> None:
         await self.tiktok.aclose()
         await self.store.dispose()
-
-
-async def tiktok_call(fn: Callable[[], Awaitable[T]]) -> T:
-    """Run connector calls, turning TikTok errors into their Temporal ``ApplicationError``
-    and a never-connected advertiser into a non-retryable ``TokenNotFound``."""
-    try:
-        return await fn()
-    except TikTokError as exc:
-        raise exc.to_application_error() from exc
-    except TokenNotFound as exc:
-        raise ApplicationError(str(exc), type="TokenNotFound", non_retryable=True) from exc

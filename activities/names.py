@@ -9,3 +9,7 @@ SYNC_CAMPAIGNS = "sync_campaigns"
 SYNC_ADGROUPS = "sync_adgroups"
 SYNC_ADS = "sync_ads"
 SYNC_CREATIVES = "sync_creatives"
+
+TOKEN_STATE = "token_state"
+REFRESH_TOKEN = "refresh_token"
+CHECK_TOKEN = "check_token"

@@ -14,12 +14,24 @@ import socket
 import time
 from datetime import datetime, timedelta
 
+from temporalio import activity
+
+from activities import names
+from activities.errors import guarded
 from connector.client import TikTokClient
 from connector.errors import AuthorizationFailed, Transient
+from connector.management import get_advertiser
 from connector.oauth import refresh_tokens
 from models.tables import utcnow
+from models.workflows import TokenState
 from store import Store, TokenCipher
-from store.tokens import Tokens, load_tokens, release_refresh_lease, save_tokens, take_refresh_lease
+from store.tokens import (
+    Tokens,
+    load_tokens,
+    release_refresh_lease,
+    save_tokens,
+    take_refresh_lease,
+)
 
 REFRESH_MARGIN = timedelta(minutes=30)
 LEASE = timedelta(seconds=60)
@@ -83,8 +95,11 @@ class StoredTokens:
             )
         return (await self.refresh(advertiser_id, tokens.version)).access_token
 
-    async def refresh(self, advertiser_id: str, seen_version: int) -> Tokens:
-        """Refresh once per version: later callers get the result of the first."""
+    async def refresh(self, advertiser_id: str, seen_version: int, *, now: datetime | None = None) -> Tokens:
+        """Refresh once per version: later callers get the result of the first.
+
+        ``now`` anchors the new expiry times (an activity passes Temporal's scheduled time).
+        """
         lock = self._locks.setdefault(advertiser_id, asyncio.Lock())
         async with lock:
             tokens = await self.load(advertiser_id, fresh=True)
@@ -98,7 +113,7 @@ class StoredTokens:
                     return tokens  # another process refreshed
                 if time.monotonic() > deadline:
                     raise Transient(f"token refresh of advertiser {advertiser_id} is held by another process")
-            return await self._refresh_holding_lease(advertiser_id, tokens)
+            return await self._refresh_holding_lease(advertiser_id, tokens, now or utcnow())
 
     async def _take_lease(self, advertiser_id: str, version: int) -> bool:
         now = utcnow()
@@ -107,7 +122,7 @@ class StoredTokens:
                 session, advertiser_id, version=version, owner=self.owner, until=now + LEASE, now=now
             )
 
-    async def _refresh_holding_lease(self, advertiser_id: str, tokens: Tokens) -> Tokens:
+    async def _refresh_holding_lease(self, advertiser_id: str, tokens: Tokens, now: datetime) -> Tokens:
         if self.oauth_client is None or tokens.refresh_token is None:
             raise AuthorizationFailed(f"advertiser {advertiser_id} has no refresh token to refresh with")
         try:
@@ -116,7 +131,6 @@ class StoredTokens:
             async with self.store.session() as session:
                 await release_refresh_lease(session, advertiser_id, self.owner)
             raise
-        now = utcnow()
         async with self.store.session() as session:
             await save_tokens(
                 session,
@@ -130,3 +144,47 @@ class StoredTokens:
                 scope=grant.scope,
             )
         return await self.load(advertiser_id, fresh=True)
+
+
+def token_state(tokens: Tokens) -> TokenState:
+    return TokenState(
+        advertiser_id=tokens.advertiser_id,
+        version=tokens.version,
+        access_expires_at=tokens.access_expires_at,
+        refresh_expires_at=tokens.refresh_expires_at,
+        has_refresh_token=tokens.refresh_token is not None,
+    )
+
+
+class TokenActivities:
+    """Activities of ``TokenRefresh``; tokens stay in the store, only their state is returned."""
+
+    def __init__(self, tokens: StoredTokens, tiktok: TikTokClient) -> None:
+        self.tokens = tokens
+        self.tiktok = tiktok
+
+    def all(self) -> list[object]:
+        return [self.token_state, self.refresh_token, self.check_token]
+
+    @activity.defn(name=names.TOKEN_STATE)
+    async def token_state(self, advertiser_id: str) -> TokenState:
+        return token_state(await guarded(self.tokens.load(advertiser_id, fresh=True)))
+
+    @activity.defn(name=names.REFRESH_TOKEN)
+    async def refresh_token(self, advertiser_id: str) -> TokenState:
+        """Refresh if still due (another path may have refreshed first); returns the new state.
+
+        "Now" is the time Temporal scheduled this attempt, so expiry times agree with the
+        workflow's clock (identical to the wall clock in production).
+        """
+        now = activity.info().current_attempt_scheduled_time
+        current = await guarded(self.tokens.load(advertiser_id, fresh=True))
+        if self.tokens.due(current, now):
+            current = await guarded(self.tokens.refresh(advertiser_id, current.version, now=now))
+        return token_state(current)
+
+    @activity.defn(name=names.CHECK_TOKEN)
+    async def check_token(self, advertiser_id: str) -> TokenState:
+        """A health call with the token (``advertiser/info/``); a revoked token fails for good."""
+        await guarded(get_advertiser(self.tiktok, advertiser_id))
+        return token_state(await guarded(self.tokens.load(advertiser_id, fresh=True)))

@@ -101,3 +101,32 @@ class AdvertiserSyncStatus(BaseModel):
     step: str
     done_steps: list[str] = Field(default_factory=list)
     counts: dict[str, SyncCounts] = Field(default_factory=dict)
+
+
+class TokenRefreshInput(WorkflowInput):
+    """Input of ``TokenRefresh``: one long-running workflow per advertiser."""
+
+    advertiser_id: AdvertiserId = Field(description="TikTok advertiser id (digits only)")
+
+
+class TokenState(BaseModel):
+    """What the store knows of an advertiser's token (never the token itself)."""
+
+    advertiser_id: str
+    version: int
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    has_refresh_token: bool = False
+
+    @property
+    def long_term(self) -> bool:
+        return self.access_expires_at is None
+
+
+class TokenRefreshStatus(BaseModel):
+    """What the ``status`` query of ``TokenRefresh`` answers."""
+
+    advertiser_id: str
+    phase: str
+    next_action_at: datetime | None = None
+    token: TokenState | None = None

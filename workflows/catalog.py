@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from models.workflows import ADVERTISER_SYNC, AdvertiserSyncInput
+from models.workflows import ADVERTISER_SYNC, TOKEN_REFRESH, AdvertiserSyncInput, TokenRefreshInput
 from workflows.advertiser_sync import AdvertiserSync
+from workflows.token_refresh import TokenRefresh
 
 # Type name -> (workflow class, input model). Later issues add their types here.
 WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     ADVERTISER_SYNC: (AdvertiserSync, AdvertiserSyncInput),
+    TOKEN_REFRESH: (TokenRefresh, TokenRefreshInput),
 }
 
 

@@ -1,0 +1,81 @@
+"""``TokenRefresh``: keep one advertiser's TikTok token alive, forever, one cycle per run.
+
+An expiring token (the spec's 24 h access / 1 year refresh flow) is refreshed 30 minutes
+before it expires. A long-term token (what TikTok's Marketing API issues today) is never
+refreshed, only checked once a day with a health call; a revoked one fails the workflow
+with ``AuthorizationFailed`` so that an operator re-authorises. Each cycle ends with
+continue-as-new, so history stays a handful of events. Start it with the workflow id
+``token-refresh-<advertiser_id>`` and the "use existing" conflict policy.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from models.workflows import TOKEN_REFRESH, TokenRefreshInput, TokenRefreshStatus, TokenState
+    from workflows.common import ADVERTISER_ID, TIKTOK_RETRY, validated_input
+
+REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
+HEALTH_CHECK_EVERY = timedelta(hours=24)
+STEP_TIMEOUT = timedelta(minutes=2)
+
+
+def workflow_id(advertiser_id: str) -> str:
+    return f"token-refresh-{advertiser_id}"
+
+
+@workflow.defn(name=TOKEN_REFRESH)
+class TokenRefresh:
+    def __init__(self) -> None:
+        self._status: TokenRefreshStatus | None = None
+
+    @workflow.run
+    async def run(self, inp: TokenRefreshInput | dict[str, Any]) -> None:
+        model = validated_input(TokenRefreshInput, inp)
+        adv = model.advertiser_id
+        self._status = TokenRefreshStatus(advertiser_id=adv, phase="reading token state")
+        workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
+        state = await self._activity(names.TOKEN_STATE, adv, "Read token expiry (never the token)")
+        self._status.token = state
+
+        if state.long_term:
+            wake = workflow.now() + HEALTH_CHECK_EVERY
+            self._wait("waiting for the daily health check of a long-term token", wake)
+            await workflow.sleep(HEALTH_CHECK_EVERY, summary="daily health check of a long-term token")
+            self._status.phase = "checking token"
+            self._status.token = await self._activity(names.CHECK_TOKEN, adv, "Health call with the token")
+        else:
+            assert state.access_expires_at is not None
+            wake = state.access_expires_at - REFRESH_BEFORE_EXPIRY
+            delay = wake - workflow.now()
+            self._wait("waiting until 30 minutes before the access token expires", wake)
+            if delay > timedelta(0):
+                await workflow.sleep(delay, summary=f"refresh at {wake.isoformat()}")
+            self._status.phase = "refreshing token"
+            self._status.token = await self._activity(names.REFRESH_TOKEN, adv, "Refresh the token pair")
+        workflow.continue_as_new(model)
+
+    def _wait(self, phase: str, until: Any) -> None:
+        assert self._status is not None
+        self._status.phase = phase
+        self._status.next_action_at = until
+
+    async def _activity(self, name: str, adv: str, summary: str) -> TokenState:
+        return await workflow.execute_activity(
+            name,
+            adv,
+            result_type=TokenState,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=TIKTOK_RETRY,
+            summary=summary,
+        )
+
+    @workflow.query(name="status")
+    def status(self) -> TokenRefreshStatus | None:
+        """What the workflow waits for and when it acts next."""
+        return self._status
