@@ -157,6 +157,18 @@ class TikTokClient:
             "POST", path, advertiser_id, token, version, json_body=dict(body), headers=headers
         )
 
+    async def download(self, url: str) -> bytes:
+        """Fetch a file TikTok points to (a report's ``download_url``); transport errors are Transient."""
+        try:
+            response = await self._http.get(
+                url, timeout=self.family_timeouts.get("report", httpx.USE_CLIENT_DEFAULT)
+            )
+        except httpx.TransportError as exc:
+            raise Transient(f"download failed: {type(exc).__name__}", endpoint=url) from exc
+        if response.status_code != 200:
+            raise classify_http_status(response.status_code)(f"download answered HTTP {response.status_code}")
+        return response.content
+
     async def _call(
         self,
         method: str,
