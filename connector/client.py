@@ -185,13 +185,14 @@ class TikTokClient:
         explicit_token = token is not None
         current: list[str | None] = [token]
         refreshed = [False]
+        attempts = [0]
         url = f"{version or self.api_version}/{path}"
 
         async def attempt() -> Any:
             tok = current[0]
             if tok is None and advertiser_id and self.tokens is not None:
                 tok = current[0] = await self.tokens.access_token(advertiser_id)
-            send = (method, url, path, family, advertiser_id)
+            send = (method, url, path, family, advertiser_id, attempts)
             try:
                 return await self._send(*send, tok, params, json_body, headers)
             except AuthExpired:
@@ -246,11 +247,13 @@ class TikTokClient:
         path: str,
         family: str,
         advertiser_id: str | None,
+        attempts: list[int],
         token: str | None,
         params: dict[str, str] | None,
         json_body: dict[str, Any] | None,
         headers: dict[str, str] | None,
     ) -> Any:
+        attempts[0] += 1
         if advertiser_id:
             self.breaker.before_call(advertiser_id)
         if self.limits is not None:
@@ -267,6 +270,7 @@ class TikTokClient:
         with tracer.start_as_current_span(f"tiktok {method} {path}") as span:
             span.set_attribute("tiktok.family", family)
             span.set_attribute("tiktok.advertiser_id", advertiser_id or "")
+            span.set_attribute("tiktok.attempt", attempts[0])
             started = time.perf_counter()
             try:
                 response = await self._http.request(

@@ -1,0 +1,102 @@
+"""The running simulator: state plus its runtime helpers (limiter, faults, stats, persistence).
+
+One ``Simulator`` lives on ``app.state.sim``. Handlers run on the server's event loop and
+never await while mutating, so each request's changes are applied atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.builder import build_state
+from simulator.faults import FaultInjector
+from simulator.limits import RateLimiter
+from simulator.scenario import FaultsSpec, LimitsSpec, Scenario, demo_scenario
+from simulator.state import load_state, save_state
+
+log = logging.getLogger("simulator")
+
+
+@dataclass
+class Stats:
+    """Counters for ``GET /sim/stats``: what clients did to the simulator since start or reset."""
+
+    requests: Counter[str] = field(default_factory=Counter)  # by family
+    requests_by_path: Counter[str] = field(default_factory=Counter)
+    requests_by_advertiser: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)  # by family
+    throttled_by_scope: Counter[str] = field(default_factory=Counter)  # "app:qps", "advertiser:qpm" ...
+    faults: Counter[str] = field(default_factory=Counter)  # by kind
+    idempotency_keys: Counter[str] = field(default_factory=Counter)  # times each key was seen
+    idempotent_replays: int = 0
+    created: Counter[str] = field(default_factory=Counter)  # by object kind
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "requests_total": sum(self.requests.values()),
+            "requests_by_path": dict(self.requests_by_path),
+            "requests_by_advertiser": dict(self.requests_by_advertiser),
+            "codes": dict(self.codes),
+            "throttled": dict(self.throttled),
+            "throttled_total": sum(self.throttled.values()),
+            "throttled_by_scope": dict(self.throttled_by_scope),
+            "faults": dict(self.faults),
+            "faults_total": sum(self.faults.values()),
+            "idempotency_keys": dict(self.idempotency_keys),
+            "idempotent_replays": self.idempotent_replays,
+            "created": dict(self.created),
+        }
+
+
+class Simulator:
+    """State and runtime services of one simulator instance."""
+
+    def __init__(self, scenario: Scenario | None = None, state_file: Path | None = None) -> None:
+        self.state_file = state_file
+        loaded = load_state(state_file) if state_file else None
+        if loaded is not None and (scenario is None or loaded.scenario == scenario):
+            log.info("resuming simulator state from %s (clock %s)", state_file, loaded.now_str())
+            self.state = loaded
+        else:
+            self.state = build_state(scenario or demo_scenario())
+        self.limiter = RateLimiter(self.state.limits)
+        self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
+        self.stats = Stats()
+        self.save()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def load_scenario(self, scenario: Scenario) -> None:
+        """Replace all state with a fresh one built from ``scenario``."""
+        self.state = build_state(scenario)
+        self.limiter.configure(self.state.limits)
+        self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
+        self.stats = Stats()
+        self.save()
+
+    def reset(self) -> None:
+        self.load_scenario(self.state.scenario)
+
+    def save(self) -> None:
+        if self.state_file is not None:
+            save_state(self.state, self.state_file)
+
+    # -- admin settings ------------------------------------------------------------------------
+    def set_limits(self, spec: LimitsSpec) -> None:
+        self.state.limits = spec
+        self.limiter.configure(spec)
+        self.save()
+
+    def set_faults(self, spec: FaultsSpec) -> None:
+        self.state.faults = spec
+        self.faults.configure(spec)
+        self.save()
+
+    def set_idempotency(self, enabled: bool) -> None:
+        self.state.idempotency = enabled
+        self.save()
