@@ -21,14 +21,21 @@ from rich.console import Console
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from models.workflows import ADVERTISER_SYNC, AdvertiserSyncInput, AdvertiserSyncResult
+from models.workflows import (
+    ADVERTISER_SYNC,
+    TOKEN_REFRESH,
+    AdvertiserSyncInput,
+    AdvertiserSyncResult,
+    TokenRefreshInput,
+)
 from settings import SEARCH_ATTRIBUTES, Settings
 from store import Store, TokenCipher
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from worker import connect, run_worker
+from workflows.token_refresh import workflow_id as token_refresh_id
 
 log = logging.getLogger("devstack")
-console = Console()
+console = Console(soft_wrap=True)
 
 DEMO_ADVERTISER_ID = "7000000000000000001"
 DEMO_ACCESS_TOKEN = "demo-access-token"
@@ -101,6 +108,8 @@ def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
         str(settings.simulator_port),
         "--state-file",
         str(settings.data_dir / "simulator-state.json"),
+        "--log-level",
+        "warning",
     ]
     proc = subprocess.Popen(args, start_new_session=True)
     wait_for_port(settings.simulator_host, settings.simulator_port, "simulator", proc)
@@ -160,6 +169,15 @@ async def run_demo(settings: Settings) -> AdvertiserSyncResult:
     )
     console.print(f"[bold]Demo[/] AdvertiserSync started: watch it at {workflow_url(settings, workflow_id)}")
     result = await handle.result()
+    refresh_id = token_refresh_id(DEMO_ADVERTISER_ID)
+    await client.start_workflow(
+        TOKEN_REFRESH,
+        TokenRefreshInput(advertiser_id=DEMO_ADVERTISER_ID),
+        id=refresh_id,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    console.print(f"TokenRefresh keeps the demo token healthy: {workflow_url(settings, refresh_id)}")
     console.print(
         f"[green]Synced[/] {result.advertiser_name}: {result.campaigns.fetched} campaigns, "
         f"{result.adgroups.fetched} ad groups, {result.ads.fetched} ads, "
@@ -205,6 +223,8 @@ def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
 
 def run_dev_stack(settings: Settings) -> None:
     """Start everything, run the demo, wait for Ctrl-C, stop everything."""
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The embedded stack always talks to its own simulator.
     settings = settings.model_copy(

@@ -214,6 +214,78 @@ def token_set(
     console.print(f"token stored (encrypted) for advertiser {advertiser_id}")
 
 
+@token_app.command("connect")
+def token_connect(
+    auth_code: Annotated[
+        str, typer.Option("--auth-code", help="the auth_code from TikTok's consent redirect")
+    ],
+    start_refresh: Annotated[
+        bool, typer.Option("--start-refresh/--no-start-refresh", help="start TokenRefresh per advertiser")
+    ] = True,
+) -> None:
+    """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh per advertiser."""
+    from connector import TikTokClient, TikTokError
+    from connector.oauth import exchange_auth_code
+    from models.tables import utcnow
+    from models.workflows import TOKEN_REFRESH, TokenRefreshInput
+    from store import Store, TokenCipher
+    from store.tokens import save_tokens
+    from workflows.token_refresh import workflow_id
+
+    settings = get_settings()
+
+    async def _go() -> list[str]:
+        async with TikTokClient(settings.tiktok_base_url, api_version=settings.tiktok_api_version) as client:
+            grant = await exchange_auth_code(
+                client, settings.tiktok_app_id, settings.tiktok_app_secret.get_secret_value(), auth_code
+            )
+        now = utcnow()
+        store = Store(settings.effective_database_url)
+        key = settings.token_encryption_key
+        cipher = TokenCipher.from_settings(
+            key.get_secret_value() if key else None, settings.environment, settings.data_dir
+        )
+        try:
+            await store.migrate()
+            async with store.session() as session:
+                for advertiser_id in grant.advertiser_ids:
+                    await save_tokens(
+                        session,
+                        cipher,
+                        advertiser_id=advertiser_id,
+                        app_id=settings.tiktok_app_id,
+                        access_token=grant.access_token,
+                        refresh_token=grant.refresh_token,
+                        access_expires_at=grant.access_expires_at(now),
+                        refresh_expires_at=grant.refresh_expires_at(now),
+                        scope=grant.scope,
+                    )
+        finally:
+            await store.dispose()
+        if start_refresh:
+            from temporalio.common import WorkflowIDConflictPolicy
+
+            from worker import connect
+
+            client_t = await connect(settings)
+            for advertiser_id in grant.advertiser_ids:
+                await client_t.start_workflow(
+                    TOKEN_REFRESH,
+                    TokenRefreshInput(advertiser_id=advertiser_id),
+                    id=workflow_id(advertiser_id),
+                    task_queue=settings.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                )
+        return grant.advertiser_ids
+
+    try:
+        advertisers = _run_client(_go)
+    except TikTokError as exc:
+        err.print(f"[red]TikTok refused the auth code:[/] {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    console.print(f"connected advertisers: {', '.join(advertisers)} (tokens stored encrypted)")
+
+
 def _run_client(fn: Any) -> Any:
     try:
         return asyncio.run(fn())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from starter import EXIT_BAD_INPUT, app
@@ -52,3 +53,25 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
     examples = Path(__file__).parent.parent / "examples"
     _, model = WORKFLOWS["AdvertiserSync"]
     model.model_validate_json((examples / "advertiser_sync.json").read_text())
+
+
+def test_token_set_stores_the_token_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import settings
+
+    db = tmp_path / "app.db"
+    monkeypatch.setenv("TTADS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TTADS_DATABASE_URL", f"sqlite:///{db}")
+    settings.get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["token", "set", "7000000000000000001"], input="tok-very-secret\n")
+        bad = runner.invoke(app, ["token", "set", "not-digits"], input="x\n")
+    finally:
+        settings.get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        (blob,) = conn.execute("SELECT access_token_enc FROM oauth_token").fetchone()
+    assert blob and b"tok-very-secret" not in blob
+    assert all(b"tok-very-secret" not in f.read_bytes() for f in tmp_path.glob("app.db*"))
+    assert bad.exit_code == EXIT_BAD_INPUT and "advertiser_id" in bad.output

@@ -1,6 +1,7 @@
 """worker.py as operators run it: a real process that serves Prometheus metrics, runs a
 workflow end to end against the simulator, and drains on SIGTERM with exit code 0.
-The advertiser's token is stored through the CLI (`starter.py token set`)."""
+The advertiser is connected through the CLI (`starter.py token connect`) with an auth code
+from the simulator's consent page, which also starts its TokenRefresh workflow."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from models.workflows import AdvertiserSyncInput, AdvertiserSyncResult
-from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
+from tests.workflows.helpers import DEMO_ADVERTISER
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,19 +45,21 @@ async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
         "TTADS_TASK_QUEUE": task_queue,
         "TTADS_METRICS_PORT": str(metrics_port),
         "TTADS_TIKTOK_BASE_URL": simulator.base_url,
-        "TTADS_NEW_ACCESS_TOKEN": DEMO_TOKEN,
     }
     env.pop("DATABASE_URL", None)
-    stored = subprocess.run(
-        [sys.executable, "starter.py", "token", "set", DEMO_ADVERTISER],
+    async with httpx.AsyncClient(base_url=simulator.base_url) as http:
+        code = (await http.get("/portal/auth", params={"app_id": "demo-app"})).json()["auth_code"]
+    connected = subprocess.run(
+        [sys.executable, "starter.py", "token", "connect", "--auth-code", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert stored.returncode == 0, stored.stderr
-    assert DEMO_TOKEN.encode() not in (tmp_path / "app.db").read_bytes()  # encrypted at rest
+    assert connected.returncode == 0, connected.stderr
+    assert DEMO_ADVERTISER in connected.stdout
+    refresh = dev_env.client.get_workflow_handle(f"token-refresh-{DEMO_ADVERTISER}")
 
     proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
     try:
@@ -70,10 +73,13 @@ async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
         assert result.ads.fetched > 10
         async with httpx.AsyncClient() as http:
             metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
-        assert "temporal_workflow_completed" in metrics or "workflow_completed" in metrics
+        assert "workflow_completed" in metrics and "tiktok_api_calls" in metrics
+        status = await refresh.query("status")
+        assert status["phase"].startswith("waiting until 30 minutes before")  # picked up by this worker
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.to_thread(proc.wait, 30)
         assert code == 0
     finally:
         if proc.poll() is None:
             proc.kill()
+        await refresh.terminate("test done")
