@@ -256,13 +256,36 @@ class TikTokClient:
         attempts[0] += 1
         if advertiser_id:
             self.breaker.before_call(advertiser_id)
+        ticket = None
         if self.limits is not None:
             scopes = self.limits.scopes(self.app_id, advertiser_id, family, processes=self.processes)
-            waited = await self.throttle.acquire(scopes)
-            self.metrics.throttled(family, waited)
-            if advertiser_id and len(scopes) > 0:
+            ticket = await self.throttle.acquire(scopes)
+            self.metrics.throttled(family, ticket.waited)
+            if advertiser_id and scopes:
                 key, windows = scopes[-1]
                 self.metrics.usage(family, advertiser_id, max(self.throttle.usage(key, w) for w in windows))
+        try:
+            return await self._exchange(
+                method, url, path, family, advertiser_id, attempts[0], token, params, json_body, headers
+            )
+        finally:
+            if ticket is not None:
+                self.throttle.done(ticket)
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        family: str,
+        advertiser_id: str | None,
+        attempt: int,
+        token: str | None,
+        params: dict[str, str] | None,
+        json_body: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+    ) -> Any:
+        """One HTTP exchange in its own span: send, parse, classify."""
         all_headers = dict(headers or {})
         if token:
             all_headers["Access-Token"] = token
@@ -270,7 +293,7 @@ class TikTokClient:
         with tracer.start_as_current_span(f"tiktok {method} {path}") as span:
             span.set_attribute("tiktok.family", family)
             span.set_attribute("tiktok.advertiser_id", advertiser_id or "")
-            span.set_attribute("tiktok.attempt", attempts[0])
+            span.set_attribute("tiktok.attempt", attempt)
             started = time.perf_counter()
             try:
                 response = await self._http.request(

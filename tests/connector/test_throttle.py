@@ -1,5 +1,6 @@
-"""The throttle never lets more than ``limit`` calls into any window, and never waits longer
-than it must: hypothesis drives arbitrary arrival patterns on a virtual clock."""
+"""The throttle never lets TikTok count more than ``limit`` calls in any window, whatever
+the network delay of each call, and never waits longer than it must: hypothesis drives
+arbitrary arrival patterns and latencies on a virtual clock."""
 
 from __future__ import annotations
 
@@ -32,37 +33,68 @@ def _max_in_any_window(times: list[float], seconds: float) -> int:
     return best
 
 
-gaps = st.lists(st.floats(min_value=0, max_value=2.0, allow_nan=False), min_size=1, max_size=120)
+calls = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=2.0, allow_nan=False),  # gap before the call
+        st.floats(min_value=0, max_value=0.3, allow_nan=False),  # round-trip latency
+        st.floats(min_value=0, max_value=1.0, allow_nan=False),  # when in the trip TikTok counts it
+    ),
+    min_size=1,
+    max_size=120,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    gaps=gaps, per_second=st.integers(1, 6), per_minute=st.integers(1, 40), margin=st.sampled_from([0, 0.02])
+    calls=calls,
+    per_second=st.integers(1, 6),
+    per_minute=st.integers(1, 40),
+    margin=st.sampled_from([0, 0.01]),
 )
-def test_no_window_ever_overflows_and_no_needless_wait(
-    gaps: list[float], per_second: int, per_minute: int, margin: float
+def test_tiktok_never_counts_an_overflow_and_no_needless_wait(
+    calls: list[tuple[float, float, float]], per_second: int, per_minute: int, margin: float
 ) -> None:
     clock = VirtualClock()
     throttle = Throttle(margin=margin, clock=clock, sleep=clock.sleep)
     windows = [Window(per_second, 1.0), Window(per_minute, 60.0)]
-    sent: list[float] = []
+    counted: list[float] = []  # when TikTok saw each call
+    answered: list[float] = []  # when each answer arrived
 
     async def run() -> None:
-        for gap in gaps:
+        for gap, latency, where in calls:
             clock.now += gap
             arrival = clock.now
-            await throttle.acquire([("adv", windows)])
-            sent.append(clock.now)
+            ticket = await throttle.acquire([("adv", windows)])
             if clock.now > arrival:
                 # It waited: a moment (1 ms) earlier, some window was still full.
                 earlier = clock.now - 1e-3
                 assert any(
-                    sum(t > earlier - w.seconds - margin for t in sent[:-1]) >= w.limit for w in windows
+                    sum(t > earlier - w.seconds - margin for t in answered) >= w.limit for w in windows
                 )
+            counted.append(clock.now + where * latency)
+            clock.now += latency
+            throttle.done(ticket)
+            answered.append(clock.now)
 
     asyncio.run(run())
-    assert _max_in_any_window(sent, 1.0) <= per_second
-    assert _max_in_any_window(sent, 60.0) <= per_minute
+    assert _max_in_any_window(counted, 1.0) <= per_second
+    assert _max_in_any_window(counted, 60.0) <= per_minute
+
+
+def test_unanswered_calls_hold_their_slot() -> None:
+    """A call still in flight keeps its place: the next one waits for its answer."""
+    clock = VirtualClock()
+    throttle = Throttle(margin=0, clock=clock, sleep=clock.sleep)
+    window = [Window(1, 1.0)]
+
+    async def run() -> float:
+        first = await throttle.acquire([("k", window)])
+        clock.now += 5.0  # a slow answer
+        throttle.done(first)
+        await throttle.acquire([("k", window)])
+        return clock.now
+
+    assert asyncio.run(run()) >= 6.0  # 1 s after the first answer, not after its send
 
 
 def test_scopes_are_independent_and_shared_scope_binds_all() -> None:
@@ -75,7 +107,7 @@ def test_scopes_are_independent_and_shared_scope_binds_all() -> None:
 
     async def run() -> None:
         for adv in "abab" * 3:
-            await throttle.acquire([app, (adv, per_adv)])
+            throttle.done(await throttle.acquire([app, (adv, per_adv)]))
             times[adv].append(clock.now)
 
     asyncio.run(run())
@@ -93,8 +125,9 @@ def test_concurrent_callers_share_one_limit() -> None:
     async def caller() -> None:
         loop = asyncio.get_running_loop()
         for _ in range(10):
-            await throttle.acquire([("k", [window])])
+            ticket = await throttle.acquire([("k", [window])])
             stamps.append(loop.time())
+            throttle.done(ticket)
 
     async def run() -> None:
         await asyncio.gather(*(caller() for _ in range(8)))
