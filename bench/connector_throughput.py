@@ -38,12 +38,12 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connector import TikTokClient  # noqa: E402
-from connector.limits import FamilyLimit, RateLimits  # noqa: E402
-from connector.tokens import StaticTokens  # noqa: E402
-from simulator import SimulatorServer, demo_scenario  # noqa: E402
-from simulator.scenario import AdvertiserSpec, FaultRule, FaultsSpec, LimitsSpec, Scenario, TokenSpec  # noqa: E402
-from simulator.scenario import FamilyLimit as SimFamilyLimit  # noqa: E402
+from connector import TikTokClient
+from connector.limits import FamilyLimit, RateLimits
+from connector.tokens import StaticTokens
+from simulator import SimulatorServer, demo_scenario
+from simulator.scenario import AdvertiserSpec, FaultRule, FaultsSpec, LimitsSpec, Scenario, TokenSpec
+from simulator.scenario import FamilyLimit as SimFamilyLimit
 
 ADVERTISERS = [f"70000000000000001{i:02d}" for i in range(5)]
 TOKEN = "bench-token"
@@ -189,9 +189,8 @@ async def main() -> None:
         f"{args.calls} calls, {args.callers} callers, {len(ADVERTISERS)} advertisers, "
         f"limit {QPS}/s and {QPM}/min per advertiser (aggregate {limit}/s), ~20 % transient faults"
     )
-    print(
-        f"{'client':<10} {'sent/limit':>10} {'40100':>7} {'lost':>6} {'p50 ms':>9} {'p99 ms':>9} {'wall s':>8}"
-    )
+    header = ("client", "sent/limit", "40100", "lost", "p50 ms", "p99 ms", "wall s")
+    print("{:<10} {:>10} {:>7} {:>6} {:>9} {:>9} {:>8}".format(*header))
     with SimulatorServer(scenario=scenario(), port=0) as server:
         for name in ("ttads", "retry-429", "retry-all"):
             row = await run_row(name, server, args.calls, args.callers)
