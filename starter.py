@@ -75,6 +75,9 @@ def dev() -> None:
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from connector import redact
+
+    redact.install()
     run_dev_stack(settings)
 
 

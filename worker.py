@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 from activities.context import Dependencies
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
+from connector import redact
 from settings import Settings, get_settings
 from workflows.catalog import all_workflow_classes
 from workflows.common import SEARCH_ATTRIBUTE_KEYS
@@ -123,6 +124,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    redact.install()
     asyncio.run(run_worker(settings))
 
 

@@ -51,8 +51,9 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
     from workflows.catalog import WORKFLOWS
 
     examples = Path(__file__).parent.parent / "examples"
-    _, model = WORKFLOWS["AdvertiserSync"]
-    model.model_validate_json((examples / "advertiser_sync.json").read_text())
+    for workflow, name in (("AdvertiserSync", "advertiser_sync"), ("TokenRefresh", "token_refresh")):
+        _, model = WORKFLOWS[workflow]
+        model.model_validate_json((examples / f"{name}.json").read_text())
 
 
 def test_token_set_stores_the_token_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
