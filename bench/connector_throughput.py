@@ -39,6 +39,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connector import TikTokClient
+from connector.client import RetrySettings
 from connector.limits import FamilyLimit, RateLimits
 from connector.tokens import StaticTokens
 from simulator import SimulatorServer, demo_scenario
