@@ -26,6 +26,8 @@ class AdvertiserRow(SQLModel, table=True):
     __tablename__ = "advertiser"
 
     advertiser_id: str = Field(primary_key=True, max_length=32)
+    tenant_id: str | None = Field(default=None, index=True, max_length=64)
+    monthly_budget: float | None = None
     name: str | None = None
     currency: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
@@ -150,6 +152,49 @@ class ChangeLogRow(SQLModel, table=True):
     idempotency_key: str = Field(max_length=256)
     workflow_id: str | None = Field(default=None, max_length=256)
     run_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+class TenantRow(SQLModel, table=True):
+    """A customer (FR-8 multi-account isolation): users see only their tenants' advertisers."""
+
+    __tablename__ = "tenant"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    name: str
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    user_id: str = Field(primary_key=True, max_length=128)
+    display_name: str | None = None
+    email: str | None = None
+
+
+class MembershipRow(SQLModel, table=True):
+    """A user's role in a tenant (section 15): Viewer, Operator, Approver or Admin."""
+
+    __tablename__ = "membership"
+
+    user_id: str = Field(primary_key=True, max_length=128)
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16)
+
+
+class NotificationRow(SQLModel, table=True):
+    """A message for people (approval requests, reminders); the alerts issue delivers them."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    advertiser_id: str | None = Field(default=None, max_length=32)
+    workflow_id: str | None = Field(default=None, max_length=256)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str
+    body: str
+    dedupe_key: str = Field(max_length=300, unique=True)
     created_at: datetime = _ts()
 
 

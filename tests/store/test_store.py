@@ -18,7 +18,19 @@ from store.mirror import upsert_campaigns
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from tests.dbutil import LOCAL_PG, configured_url, fresh_postgres, postgres_reachable, sqlite_url
 
-TABLES = {"advertiser", "oauth_token", "campaign", "adgroup", "ad", "creative", "change_log"}
+TABLES = {
+    "advertiser",
+    "oauth_token",
+    "campaign",
+    "adgroup",
+    "ad",
+    "creative",
+    "change_log",
+    "tenant",
+    "app_user",
+    "membership",
+    "notification",
+}
 
 
 async def _tables(store: Store) -> set[str]:

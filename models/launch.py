@@ -1,0 +1,163 @@
+"""``CampaignLaunch``: its input (plain JSON), decisions, status and result.
+
+Field names follow TikTok's create endpoints where they map one to one, so an operator
+who knows the API recognises them; guardrails are checked in ``optimizer.guardrails``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from models.workflows import AdvertiserId, WorkflowInput
+
+ApprovalPolicy = Literal["none", "single", "two_stage"]
+ApprovalState = Literal[
+    "not_required", "pending_stage_1", "pending_stage_2", "approved", "rejected", "timed_out"
+]
+Outcome = Literal["launched", "rejected", "approval_timeout"]
+Name = Annotated[str, Field(min_length=1, max_length=480)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AdSpec(_Spec):
+    """One ad: an uploaded creative (``video_id`` or ``image_ids``), text, CTA, landing page."""
+
+    ad_name: Name
+    ad_format: Literal["SINGLE_VIDEO", "SINGLE_IMAGE"] = "SINGLE_VIDEO"
+    ad_text: str = Field(min_length=1, max_length=100, description="at most 100 characters (section 12)")
+    video_id: str | None = None
+    image_ids: list[str] = Field(default_factory=list)
+    call_to_action: str = "LEARN_MORE"
+    landing_page_url: HttpUrl
+    display_name: str | None = None
+    category: str | None = Field(default=None, description="content category, checked against exclusions")
+
+    @model_validator(mode="after")
+    def _creative(self) -> AdSpec:
+        if self.ad_format == "SINGLE_VIDEO" and not self.video_id:
+            raise ValueError("video_id is required for SINGLE_VIDEO ads")
+        if self.ad_format == "SINGLE_IMAGE" and not self.image_ids:
+            raise ValueError("image_ids is required for SINGLE_IMAGE ads")
+        return self
+
+
+class AdGroupSpec(_Spec):
+    adgroup_name: Name
+    budget_mode: Literal["BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL"] = "BUDGET_MODE_DAY"
+    budget: float = Field(gt=0)
+    placement_type: Literal["PLACEMENT_TYPE_AUTOMATIC", "PLACEMENT_TYPE_NORMAL"] = "PLACEMENT_TYPE_AUTOMATIC"
+    placements: list[str] = Field(default_factory=list)
+    location_ids: list[str] = Field(default_factory=lambda: ["6252001"])
+    age_groups: list[str] = Field(default_factory=list)
+    gender: Literal["GENDER_UNLIMITED", "GENDER_MALE", "GENDER_FEMALE"] = "GENDER_UNLIMITED"
+    schedule_type: Literal["SCHEDULE_FROM_NOW", "SCHEDULE_START_END"] = "SCHEDULE_FROM_NOW"
+    schedule_start_time: str | None = None
+    schedule_end_time: str | None = None
+    dayparting: str | None = Field(default=None, description="TikTok's 336-character half-hour mask")
+    optimization_goal: str = "CONVERT"
+    billing_event: str = "OCPM"
+    bid_strategy: Literal["max_delivery", "cost_cap"] = "max_delivery"
+    target_cpa: float | None = Field(default=None, gt=0)
+    conversion_bid_price: float | None = Field(default=None, gt=0, description="the Cost Cap bid")
+    pacing: Literal["PACING_MODE_SMOOTH", "PACING_MODE_FAST"] = "PACING_MODE_SMOOTH"
+    ads: list[AdSpec] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _bid(self) -> AdGroupSpec:
+        if self.bid_strategy == "cost_cap" and (self.conversion_bid_price is None or self.target_cpa is None):
+            raise ValueError("cost_cap needs conversion_bid_price and target_cpa")
+        if self.schedule_type == "SCHEDULE_START_END" and not (
+            self.schedule_start_time and self.schedule_end_time
+        ):
+            raise ValueError("SCHEDULE_START_END needs schedule_start_time and schedule_end_time")
+        return self
+
+
+class CampaignSpec(_Spec):
+    campaign_name: Name
+    objective_type: str = "CONVERSIONS"
+    budget_mode: Literal["BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE"] = "BUDGET_MODE_DAY"
+    budget: float | None = Field(default=None, gt=0)
+
+
+class CampaignLaunchInput(WorkflowInput):
+    """Everything a launch needs; plain JSON (see examples/campaign_launch.json)."""
+
+    advertiser_id: AdvertiserId
+    campaign: CampaignSpec
+    adgroups: list[AdGroupSpec] = Field(min_length=1, max_length=50)
+    requester: str = Field(min_length=1, max_length=128)
+    approval_policy: ApprovalPolicy = "single"
+    approval_deadline_hours: float = Field(default=72, gt=0, le=24 * 30)
+    reminder_every_hours: float = Field(default=24, gt=0)
+    on_failure: Literal["pause", "delete"] = "pause"
+
+
+class Violation(BaseModel):
+    """One guardrail or pre-flight failure: where, which rule, why."""
+
+    field: str
+    rule: str
+    message: str
+
+
+class Decision(BaseModel):
+    approver: str
+    decision: Literal["approve", "reject"]
+    stage: int
+    reason: str | None = None
+    at: datetime
+
+
+class ApprovalRequest(BaseModel):
+    """Argument of the ``approve`` / ``reject`` update and signal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approver: str = Field(min_length=1, max_length=128)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class Created(BaseModel):
+    campaign_id: str | None = None
+    adgroup_ids: list[str] = Field(default_factory=list)
+    ad_ids: list[str] = Field(default_factory=list)
+
+
+class EntityChange(BaseModel):
+    """What a mutating activity returns: the change log entry, also kept in history."""
+
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+    actor: str
+    key: str
+
+
+class LaunchStatus(BaseModel):
+    """What the ``status`` query answers: the step, who decided what, what it waits for."""
+
+    step: str
+    approval_state: ApprovalState = "not_required"
+    waiting_for: str | None = None
+    approvers: list[str] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    refused: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+    created: Created = Field(default_factory=Created)
+
+
+class LaunchResult(BaseModel):
+    outcome: Outcome
+    reason: str | None = None
+    created: Created = Field(default_factory=Created)
+    decisions: list[Decision] = Field(default_factory=list)
+    changes: list[EntityChange] = Field(default_factory=list)
