@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.context import Dependencies
+from activities.launch import LaunchActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from connector import redact
@@ -79,7 +80,11 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
 
 def activities_for(deps: Dependencies) -> list[object]:
     """Every activity of the service, bound to one process's dependencies."""
-    return [*SyncActivities(deps).all(), *TokenActivities(deps.tokens, deps.tiktok).all()]
+    return [
+        *SyncActivities(deps).all(),
+        *TokenActivities(deps.tokens, deps.tiktok).all(),
+        *LaunchActivities(deps).all(),
+    ]
 
 
 def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:

@@ -122,6 +122,7 @@ class ApprovalRequest(BaseModel):
 
     approver: str = Field(min_length=1, max_length=128)
     reason: str | None = Field(default=None, max_length=1000)
+    stage: int | None = Field(default=None, ge=1, le=2, description="refuse if this stage is already decided")
 
 
 class Created(BaseModel):
@@ -161,3 +162,41 @@ class LaunchResult(BaseModel):
     created: Created = Field(default_factory=Created)
     decisions: list[Decision] = Field(default_factory=list)
     changes: list[EntityChange] = Field(default_factory=list)
+
+
+class LaunchPlan(BaseModel):
+    """What ``prepare_launch`` found: violations (empty = go) and who may approve."""
+
+    violations: list[Violation] = Field(default_factory=list)
+    approvers: list[str] = Field(default_factory=list)
+
+
+class Notice(BaseModel):
+    kind: str
+    advertiser_id: str
+    recipients: list[str]
+    subject: str
+    body: str
+    dedupe_key: str
+
+
+class CreateStep(BaseModel):
+    """One create activity's argument: what to create, under which key, for whom."""
+
+    advertiser_id: str
+    key: str
+    actor: str
+    parent_id: str | None = None
+    campaign: CampaignSpec | None = None
+    adgroup: AdGroupSpec | None = None
+    ad: AdSpec | None = None
+
+
+class StatusChange(BaseModel):
+    advertiser_id: str
+    entity_type: Literal["campaign", "adgroup", "ad"]
+    ids: list[str]
+    operation_status: Literal["ENABLE", "DISABLE", "DELETE"]
+    key: str
+    actor: str
+    reason: str

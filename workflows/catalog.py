@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from models.workflows import ADVERTISER_SYNC, TOKEN_REFRESH, AdvertiserSyncInput, TokenRefreshInput
+from models.launch import CampaignLaunchInput
+from models.workflows import (
+    ADVERTISER_SYNC,
+    CAMPAIGN_LAUNCH,
+    TOKEN_REFRESH,
+    AdvertiserSyncInput,
+    TokenRefreshInput,
+)
 from workflows.advertiser_sync import AdvertiserSync
+from workflows.campaign_launch import CampaignLaunch
 from workflows.token_refresh import TokenRefresh
 
 # Type name -> (workflow class, input model). Later issues add their types here.
 WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     ADVERTISER_SYNC: (AdvertiserSync, AdvertiserSyncInput),
     TOKEN_REFRESH: (TokenRefresh, TokenRefreshInput),
+    CAMPAIGN_LAUNCH: (CampaignLaunch, CampaignLaunchInput),
 }
 
 

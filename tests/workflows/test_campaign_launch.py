@@ -1,0 +1,250 @@
+"""CampaignLaunch on the time-skipping server with the real worker, simulator and store:
+every approval path, guardrails, exactly-once creation and compensation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from connector import TikTokClient
+from connector.management import list_adgroups, list_ads, list_campaigns
+from models.launch import ApprovalRequest, CampaignLaunchInput, LaunchResult, LaunchStatus
+from models.tables import ChangeLogRow, NotificationRow
+from store import Store, TokenCipher
+from tests.connector.sim import set_faults
+from tests.workflows.helpers import DEMO_TOKEN, connect_advertiser, running_worker
+from tests.workflows.launch_helpers import ADV, launch_input, seed_tenant, wait_for_state
+from workflows.campaign_launch import CampaignLaunch
+
+
+@pytest.fixture
+async def ready(store: Store, cipher: TokenCipher) -> None:
+    await seed_tenant(store)
+    await connect_advertiser(store, cipher, ADV, DEMO_TOKEN)
+
+
+async def _on_tiktok(base_url: str, name: str) -> dict[str, list[Any]]:
+    """The simulator's objects whose names start with ``name`` (each launch uses its own)."""
+    async with TikTokClient(base_url) as api:
+        return {
+            "campaigns": [
+                c
+                for c in await list_campaigns(api, ADV, token=DEMO_TOKEN)
+                if c.campaign_name.startswith(name)
+            ],
+            "adgroups": [
+                g for g in await list_adgroups(api, ADV, token=DEMO_TOKEN) if g.adgroup_name.startswith(name)
+            ],
+            "ads": [a for a in await list_ads(api, ADV, token=DEMO_TOKEN) if a.ad_name.startswith(name)],
+        }
+
+
+async def _start(env: WorkflowEnvironment, tq: str, inp: CampaignLaunchInput) -> Any:
+    return await env.client.start_workflow(
+        CampaignLaunch.run, inp, id=f"launch-{uuid.uuid4().hex[:8]}", task_queue=tq, result_type=LaunchResult
+    )
+
+
+async def test_no_approval_creates_everything_once_and_enables_it(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-none-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "none"))
+        result: LaunchResult = await handle.result()
+    on = await _on_tiktok(fresh_simulator.base_url, name)
+    assert result.outcome == "launched"
+    assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 2, 3]
+    assert result.created.campaign_id == on["campaigns"][0].campaign_id
+    assert all(x.operation_status == "ENABLE" for k in on for x in on[k])
+    # created: 1 + 2 + 3, then enabled: 3 + 2 + 1, each with before/after, in history and in the store
+    assert len(result.changes) == 12
+    enable = [c for c in result.changes if c.before is not None]
+    assert all(
+        c.before["operation_status"] == "DISABLE" and c.after["operation_status"] == "ENABLE" for c in enable
+    )
+    async with store.session() as s:
+        rows = (
+            (await s.execute(select(ChangeLogRow).where(ChangeLogRow.workflow_id == handle.id)))
+            .scalars()
+            .all()
+        )
+    assert sorted(r.idempotency_key for r in rows) == sorted(c.key for c in result.changes)
+
+
+async def test_single_approval_by_update(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-single-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "single"))
+        waiting = await wait_for_state(handle, "pending_stage_1")
+        assert await _on_tiktok(fresh_simulator.base_url, name) == {
+            "campaigns": [],
+            "adgroups": [],
+            "ads": [],
+        }
+        with pytest.raises(WorkflowUpdateFailedError) as own:
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="olivia"))
+        with pytest.raises(WorkflowUpdateFailedError) as viewer:
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="victor"))
+        status = await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
+        result = await handle.result()
+    assert "requested this launch" in str(own.value.cause)
+    assert "not an Approver or Admin" in str(viewer.value.cause)
+    assert (
+        waiting.waiting_for is not None
+        and "alice" in waiting.waiting_for
+        and "olivia" not in waiting.waiting_for
+    )
+    assert status.decisions[0].approver == "alice"
+    assert result.outcome == "launched" and [d.approver for d in result.decisions] == ["alice"]
+
+
+async def test_two_stage_needs_two_different_approvers(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-two-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
+        await wait_for_state(handle, "pending_stage_1")
+        await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
+        await wait_for_state(handle, "pending_stage_2")
+        with pytest.raises(WorkflowUpdateFailedError) as same:
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
+        with pytest.raises(WorkflowUpdateFailedError) as decided:
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="bob", stage=1))
+        await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="ada", stage=2))
+        result = await handle.result()
+        with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # the launch has completed
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="bob"))
+    assert "stage 2 needs a different approver" in str(same.value.cause)
+    assert "stage 1 is already decided" in str(decided.value.cause)
+    assert result.outcome == "launched"
+    assert [(d.approver, d.stage) for d in result.decisions] == [("alice", 1), ("ada", 2)]
+
+
+async def test_reject_needs_a_reason_and_creates_nothing(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-reject-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
+        await wait_for_state(handle, "pending_stage_1")
+        with pytest.raises(WorkflowUpdateFailedError) as bare:
+            await handle.execute_update(CampaignLaunch.reject, ApprovalRequest(approver="bob"))
+        await handle.execute_update(
+            CampaignLaunch.reject, ApprovalRequest(approver="bob", reason="budget too high")
+        )
+        result = await handle.result()
+    assert "needs a reason" in str(bare.value.cause)
+    assert (result.outcome, result.reason) == ("rejected", "budget too high")
+    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+
+
+async def test_signals_follow_the_same_rules(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-signal-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "single"))
+        await wait_for_state(handle, "pending_stage_1")
+        await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="olivia"))
+        await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="bob"))
+        result = await handle.result()
+        status = await handle.query(CampaignLaunch.status, result_type=LaunchStatus)
+    assert result.outcome == "launched" and [d.approver for d in result.decisions] == ["bob"]
+    assert status.refused == [
+        "approve by olivia refused: olivia requested this launch and cannot approve or reject it"
+    ]
+
+
+async def test_deadline_cancels_with_reminders(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-timeout-{uuid.uuid4().hex[:4]}"
+    inp = launch_input(name, "single", approval_deadline_hours=48, reminder_every_hours=12)
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, inp)
+        result = await handle.result()
+    async with store.session() as s:
+        kinds = (
+            (await s.execute(select(NotificationRow.kind).where(NotificationRow.workflow_id == handle.id)))
+            .scalars()
+            .all()
+        )
+    assert (result.outcome, result.reason) == ("approval_timeout", "approval_timeout")
+    assert sorted(kinds) == sorted(["approval_requested"] + ["approval_reminder"] * 3 + ["approval_timeout"])
+    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+
+
+async def test_guardrails_list_every_violation_and_create_nothing(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-bad-{uuid.uuid4().hex[:4]}"
+    good = launch_input(name, "none").model_dump(mode="json")
+    good["campaign"]["budget"] = 30
+    good["adgroups"][0]["budget"] = 10
+    good["adgroups"][0]["conversion_bid_price"] = 40
+    good["adgroups"][0]["ads"][0]["ad_text"] = "Guaranteed results"
+    good["adgroups"][1]["ads"][0]["video_id"] = "v-not-uploaded"
+    good["requester"] = "victor"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        with pytest.raises(WorkflowFailureError) as info:
+            await ts_env.client.execute_workflow(
+                CampaignLaunch.run,
+                CampaignLaunchInput.model_validate(good),
+                id=f"launch-{uuid.uuid4().hex[:8]}",
+                task_queue=tq,
+            )
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "GuardrailViolation" and cause.non_retryable
+    rules = {(v["field"], v["rule"]) for v in cause.details[0]}
+    assert rules == {
+        ("requester", "rbac"),
+        ("campaign.budget", "min_campaign_budget"),
+        ("adgroups[0].budget", "min_adgroup_budget"),
+        ("adgroups[0].conversion_bid_price", "cost_cap_band"),
+        ("adgroups[0].ads[0].ad_text", "ng_word"),
+        ("adgroups[1].ads[0].video_id", "creative_exists"),
+    }
+    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+
+
+async def test_failure_after_creation_pauses_what_was_created(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-fail-{uuid.uuid4().hex[:4]}"
+    await set_faults(
+        fresh_simulator.base_url,
+        {
+            "kind": "error_code",
+            "code": 40002,
+            "message": "ad_text: Contains prohibited content.",
+            "path": "ad/create/",
+            "probability": 1.0,
+        },
+    )
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        with pytest.raises(WorkflowFailureError) as info:
+            await ts_env.client.execute_workflow(
+                CampaignLaunch.run,
+                launch_input(name, "none"),
+                id=f"launch-{uuid.uuid4().hex[:8]}",
+                task_queue=tq,
+            )
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "LaunchFailed"
+    assert "creating ad 1/2 of ad group 1" in cause.message and "prohibited content" in cause.message
+    on = await _on_tiktok(fresh_simulator.base_url, name)
+    assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 1, 0]
+    assert (
+        on["campaigns"][0].operation_status == "DISABLE" and on["adgroups"][0].operation_status == "DISABLE"
+    )
