@@ -30,6 +30,7 @@ from models.workflows import (
 )
 from settings import SEARCH_ATTRIBUTES, Settings
 from store import Store, TokenCipher
+from store.access import assign_advertiser, grant
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from worker import connect, run_worker
 from workflows.token_refresh import workflow_id as token_refresh_id
@@ -116,8 +117,18 @@ def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
     return proc
 
 
+DEMO_TENANT = "demo"
+DEMO_PEOPLE = (
+    ("olivia@demo.example", "Operator"),
+    ("alice@demo.example", "Approver"),
+    ("bob@demo.example", "Approver"),
+    ("ada@demo.example", "Admin"),
+)
+
+
 async def seed_demo_token(settings: Settings) -> None:
-    """Store the simulator's demo token (encrypted) unless the advertiser is already connected."""
+    """Store the simulator's demo token (encrypted) unless the advertiser is already connected,
+    and put the demo advertiser in a tenant with one person per role (examples/campaign_launch.json)."""
     store = Store(settings.effective_database_url)
     cipher = TokenCipher.from_settings(
         settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None,
@@ -137,6 +148,9 @@ async def seed_demo_token(settings: Settings) -> None:
                     app_id=settings.tiktok_app_id,
                     access_token=DEMO_ACCESS_TOKEN,
                 )
+            await assign_advertiser(session, DEMO_ADVERTISER_ID, DEMO_TENANT, monthly_budget=30000)
+            for user, role in DEMO_PEOPLE:
+                await grant(session, user, DEMO_TENANT, role)  # type: ignore[arg-type]
     finally:
         await store.dispose()
 

@@ -150,6 +150,7 @@ class LaunchStatus(BaseModel):
     approval_state: ApprovalState = "not_required"
     waiting_for: str | None = None
     approvers: list[str] = Field(default_factory=list)
+    eligible_now: list[str] = Field(default_factory=list, description="who may decide the waiting stage")
     decisions: list[Decision] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     deadline: datetime | None = None

@@ -51,7 +51,12 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
     from workflows.catalog import WORKFLOWS
 
     examples = Path(__file__).parent.parent / "examples"
-    for workflow, name in (("AdvertiserSync", "advertiser_sync"), ("TokenRefresh", "token_refresh")):
+    pairs = (
+        ("AdvertiserSync", "advertiser_sync"),
+        ("TokenRefresh", "token_refresh"),
+        ("CampaignLaunch", "campaign_launch"),
+    )
+    for workflow, name in pairs:
         _, model = WORKFLOWS[workflow]
         model.model_validate_json((examples / f"{name}.json").read_text())
 

@@ -332,6 +332,7 @@ class CampaignLaunch:
 
     def _set_state(self, state: ApprovalState) -> None:
         self._status.approval_state = state
+        self._status.eligible_now = self._eligible() if state.startswith("pending") else []
         self._status.waiting_for = (
             f"an approval for stage {state[-1]} from one of {', '.join(self._eligible()) or 'nobody'}"
             if state.startswith("pending")

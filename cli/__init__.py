@@ -1,0 +1,1 @@
+"""The operator CLI's commands, grouped by concern; ``starter.py`` assembles them."""

@@ -1,0 +1,56 @@
+"""``starter.py users ...`` and ``starter.py advertisers ...``: tenants, roles, budgets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from cli.common import EXIT_BAD_INPUT, console, err
+from settings import get_settings
+from store import Store
+from store.access import ROLES, assign_advertiser, grant
+
+users_app = typer.Typer(help="Users and their roles per tenant (Viewer, Operator, Approver, Admin).")
+advertisers_app = typer.Typer(help="Advertisers: tenant and monthly budget.")
+
+
+async def _with_store(fn):  # type: ignore[no-untyped-def]
+    store = Store(get_settings().effective_database_url)
+    try:
+        await store.migrate()
+        async with store.session() as session:
+            await fn(session)
+    finally:
+        await store.dispose()
+
+
+@users_app.command("grant")
+def grant_role(
+    user: Annotated[str, typer.Argument(help="user id, e.g. an e-mail or SSO subject")],
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    role: Annotated[str, typer.Option(help="Viewer, Operator, Approver or Admin")],
+) -> None:
+    """Give USER a role in a tenant (replacing the previous one)."""
+    if role not in ROLES:
+        err.print(f"[red]role: must be one of {', '.join(ROLES)}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    asyncio.run(_with_store(lambda s: grant(s, user, tenant, role)))  # type: ignore[arg-type]
+    console.print(f"{user} is {role} of {tenant}")
+
+
+@advertisers_app.command("assign")
+def assign(
+    advertiser_id: Annotated[str, typer.Argument(help="TikTok advertiser id")],
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    monthly_budget: Annotated[float | None, typer.Option(help="for the 5 %/day burn-rate guardrail")] = None,
+) -> None:
+    """Put an advertiser in a tenant; its users then see and act on it by role."""
+    if not advertiser_id.isdigit():
+        err.print("[red]advertiser_id: must be a TikTok advertiser id: digits only[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    asyncio.run(
+        _with_store(lambda s: assign_advertiser(s, advertiser_id, tenant, monthly_budget=monthly_budget))
+    )
+    console.print(f"advertiser {advertiser_id} belongs to {tenant}")

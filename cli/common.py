@@ -1,0 +1,51 @@
+"""What every CLI module shares: consoles, exit codes, running a client call, links."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from temporalio.service import RPCError
+
+from settings import Settings
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_REFUSED = 3
+
+
+def run_client(fn: Any) -> Any:
+    try:
+        return asyncio.run(fn())
+    except RuntimeError as exc:  # connection refused and friends
+        err.print(f"[red]cannot reach Temporal:[/] {exc} (is `make demo` or a server running?)")
+        raise typer.Exit(EXIT_FAILED) from None
+    except RPCError as exc:
+        err.print(f"[red]Temporal refused:[/] {exc.message}")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def ui_link(settings: Settings, workflow_id: str) -> str:
+    return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+
+
+def masked_url(settings: Settings) -> str:
+    url = settings.effective_database_url
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+    return url
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return json.loads(json.dumps(value, default=str))

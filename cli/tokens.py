@@ -1,0 +1,131 @@
+"""``starter.py token ...``: connect advertisers (OAuth) and store tokens, encrypted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, run_client
+from models.workflows import describe_validation_error
+from settings import get_settings
+
+token_app = typer.Typer(help="Manage stored TikTok tokens (kept encrypted in the store).")
+
+
+@token_app.command("set")
+def token_set(
+    advertiser_id: Annotated[str, typer.Argument(help="TikTok advertiser id")],
+    access_token: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, envvar="TTADS_NEW_ACCESS_TOKEN", help="the access token"),
+    ],
+) -> None:
+    """Store an advertiser's access token, encrypted (for tokens issued outside the OAuth flow)."""
+    from models.workflows import AdvertiserSyncInput
+    from store import Store, TokenCipher
+    from store.tokens import save_tokens
+
+    try:
+        AdvertiserSyncInput(advertiser_id=advertiser_id)
+    except ValidationError as exc:
+        for line in describe_validation_error(exc):
+            err.print(f"[red]{line}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    settings = get_settings()
+
+    async def _go() -> None:
+        store = Store(settings.effective_database_url)
+        key = settings.token_encryption_key
+        cipher = TokenCipher.from_settings(
+            key.get_secret_value() if key else None, settings.environment, settings.data_dir
+        )
+        try:
+            await store.migrate()
+            async with store.session() as session:
+                await save_tokens(
+                    session,
+                    cipher,
+                    advertiser_id=advertiser_id,
+                    app_id=settings.tiktok_app_id,
+                    access_token=access_token,
+                )
+        finally:
+            await store.dispose()
+
+    asyncio.run(_go())
+    console.print(f"token stored (encrypted) for advertiser {advertiser_id}")
+
+
+@token_app.command("connect")
+def token_connect(
+    auth_code: Annotated[
+        str, typer.Option("--auth-code", help="the auth_code from TikTok's consent redirect")
+    ],
+    start_refresh: Annotated[
+        bool, typer.Option("--start-refresh/--no-start-refresh", help="start TokenRefresh per advertiser")
+    ] = True,
+) -> None:
+    """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh per advertiser."""
+    from connector import TikTokClient, TikTokError
+    from connector.oauth import exchange_auth_code
+    from models.tables import utcnow
+    from models.workflows import TOKEN_REFRESH, TokenRefreshInput
+    from store import Store, TokenCipher
+    from store.tokens import save_tokens
+    from workflows.token_refresh import workflow_id
+
+    settings = get_settings()
+
+    async def _go() -> list[str]:
+        async with TikTokClient(settings.tiktok_base_url, api_version=settings.tiktok_api_version) as client:
+            grant = await exchange_auth_code(
+                client, settings.tiktok_app_id, settings.tiktok_app_secret.get_secret_value(), auth_code
+            )
+        now = utcnow()
+        store = Store(settings.effective_database_url)
+        key = settings.token_encryption_key
+        cipher = TokenCipher.from_settings(
+            key.get_secret_value() if key else None, settings.environment, settings.data_dir
+        )
+        try:
+            await store.migrate()
+            async with store.session() as session:
+                for advertiser_id in grant.advertiser_ids:
+                    await save_tokens(
+                        session,
+                        cipher,
+                        advertiser_id=advertiser_id,
+                        app_id=settings.tiktok_app_id,
+                        access_token=grant.access_token,
+                        refresh_token=grant.refresh_token,
+                        access_expires_at=grant.access_expires_at(now),
+                        refresh_expires_at=grant.refresh_expires_at(now),
+                        scope=grant.scope,
+                    )
+        finally:
+            await store.dispose()
+        if start_refresh:
+            from temporalio.common import WorkflowIDConflictPolicy
+
+            from worker import connect
+
+            client_t = await connect(settings)
+            for advertiser_id in grant.advertiser_ids:
+                await client_t.start_workflow(
+                    TOKEN_REFRESH,
+                    TokenRefreshInput(advertiser_id=advertiser_id),
+                    id=workflow_id(advertiser_id),
+                    task_queue=settings.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                )
+        return grant.advertiser_ids
+
+    try:
+        advertisers = run_client(_go)
+    except TikTokError as exc:
+        err.print(f"[red]TikTok refused the auth code:[/] {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    console.print(f"connected advertisers: {', '.join(advertisers)} (tokens stored encrypted)")
