@@ -34,7 +34,7 @@ from connector.errors import (
     classify_code,
     classify_http_status,
 )
-from connector.heartbeat import sleep_with_heartbeat
+from connector.heartbeat import beat, sleep_with_heartbeat
 from connector.limits import RateLimits, family_of
 from connector.telemetry import ConnectorMetrics, tracer
 from connector.throttle import Throttle
@@ -286,6 +286,7 @@ class TikTokClient:
         headers: dict[str, str] | None,
     ) -> Any:
         """One HTTP exchange in its own span: send, parse, classify."""
+        beat(f"{path} attempt {attempt}")
         all_headers = dict(headers or {})
         if token:
             all_headers["Access-Token"] = token

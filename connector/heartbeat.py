@@ -9,6 +9,13 @@ from temporalio import activity
 HEARTBEAT_EVERY = 5.0
 
 
+def beat(detail: str) -> None:
+    """Heartbeat when running in an activity (before every TikTok call), so that an activity
+    with a heartbeat timeout is declared lost within that timeout when its worker dies."""
+    if activity.in_activity():
+        activity.heartbeat({"calling": detail})
+
+
 async def sleep_with_heartbeat(seconds: float) -> None:
     """``asyncio.sleep``, heartbeating every few seconds when running in an activity."""
     if not activity.in_activity():

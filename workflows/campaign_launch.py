@@ -38,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import ADVERTISER_ID, APPROVAL_STATE, CAMPAIGN_NAME, TIKTOK_RETRY, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=5)
+# Activities heartbeat before every TikTok call: a dead worker's attempt is retried
+# elsewhere after this long instead of after STEP_TIMEOUT. Longer than one HTTP timeout.
+HEARTBEAT_TIMEOUT = timedelta(seconds=45)
 
 
 @workflow.defn(name=CAMPAIGN_LAUNCH)
@@ -307,6 +310,7 @@ class CampaignLaunch:
             arg,
             result_type=result_type,
             start_to_close_timeout=STEP_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=TIKTOK_RETRY,
             summary=summary,
         )
