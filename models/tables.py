@@ -153,6 +153,10 @@ class ChangeLogRow(SQLModel, table=True):
     workflow_id: str | None = Field(default=None, max_length=256)
     run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
+    # Tamper evidence (section 15): each row's hash covers its content and the previous
+    # row's hash in the same advertiser's chain.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str = Field(default="", max_length=64)
 
 
 class TenantRow(SQLModel, table=True):

@@ -151,3 +151,46 @@ async def test_store_runs_on_the_configured_database(store: Store) -> None:
     async with store.session() as s:
         assert (await s.execute(text("SELECT 1"))).scalar() == 1
         s.add(AdvertiserRow(advertiser_id="404", name="x"))
+
+
+async def test_change_log_chain_detects_edits_and_deletions(store: Store) -> None:
+    from sqlalchemy import delete, update
+
+    from models.tables import ChangeLogRow
+    from store.changes import verify_chain
+
+    adv = "505"
+    async with store.session() as s:
+        for i in range(4):
+            await record_change(
+                s,
+                Change(
+                    advertiser_id=adv,
+                    entity_type="adgroup",
+                    entity_id=str(i),
+                    before={"budget": 10.0 * i},
+                    after={"budget": 10.0 * i + 5},
+                    reason="test",
+                    actor="t",
+                    idempotency_key=f"chain/{i}",
+                ),
+            )
+    async with store.session() as s:
+        clean = await verify_chain(s, adv)
+        rows = await changes_for(s, adv)
+    assert clean.ok and clean.rows == 4
+    assert rows[1].prev_hash == rows[0].row_hash and rows[0].prev_hash is None
+
+    async with store.session() as s:
+        await s.execute(
+            update(ChangeLogRow).where(ChangeLogRow.id == rows[1].id).values(after={"budget": 999.0})
+        )
+    async with store.session() as s:
+        edited = await verify_chain(s, adv)
+    assert [p for p in edited.problems if "edited" in p] and f"row {rows[1].id} " in edited.problems[0]
+
+    async with store.session() as s:
+        await s.execute(delete(ChangeLogRow).where(ChangeLogRow.id == rows[2].id))
+    async with store.session() as s:
+        deleted = await verify_chain(s, adv)
+    assert any(f"row {rows[3].id} " in p and "deleted" in p for p in deleted.problems)
