@@ -1,7 +1,7 @@
 """The operator CLI: run the embedded stack, start workflows, read their status.
 
 ``python starter.py --help`` lists the verbs. Bad input names the field and the reason and
-exits non-zero. Later issues add ``audit`` and ``rollback``.
+exits non-zero. A later issue adds ``rollback``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from cli import approvals
+from cli import audit as audit_cli
 from cli import replay as replay_cli
 from cli.access import advertisers_app, users_app
 from cli.common import EXIT_BAD_INPUT, console, err, jsonable, masked_url, run_client, ui_link
@@ -34,6 +35,7 @@ app.command()(approvals.approve)
 app.command()(approvals.reject)
 app.command()(approvals.pending)
 app.command()(replay_cli.replay)
+app.command()(audit_cli.audit)
 
 
 def load_input(workflow: str, path: Path) -> BaseModel:
