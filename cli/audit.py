@@ -46,11 +46,13 @@ async def _verify(entries: list[AuditEntry], workflow_ids: list[str], advertiser
     problems: list[str] = []
     try:
         async with store.session() as session:
+            advertisers = {advertiser} if advertiser else set()
             for wid in workflow_ids:
                 rows = list(await changes_for(session, workflow_id=wid))
                 problems += compare_with_change_log([e for e in entries if e.workflow_id == wid], rows)
-            report = await verify_chain(session, advertiser)
-            problems += report.problems
+                advertisers |= {r.advertiser_id for r in rows}
+            for adv in sorted(advertisers):  # the chains the audited workflows wrote to
+                problems += (await verify_chain(session, adv)).problems
     finally:
         await store.dispose()
     return problems
