@@ -20,8 +20,10 @@ from temporalio.service import RPCError
 from cli import approvals
 from cli import audit as audit_cli
 from cli import replay as replay_cli
+from cli import templates as templates_cli
 from cli.access import advertisers_app, users_app
 from cli.common import EXIT_BAD_INPUT, console, err, jsonable, masked_url, run_client, ui_link
+from cli.templates import templates_app
 from cli.tokens import token_app
 from models.workflows import WORKFLOW_TYPES, describe_validation_error
 from settings import get_settings
@@ -36,6 +38,8 @@ app.command()(approvals.reject)
 app.command()(approvals.pending)
 app.command()(replay_cli.replay)
 app.command()(audit_cli.audit)
+app.add_typer(templates_app, name="templates")
+app.command()(templates_cli.launch)
 
 
 def load_input(workflow: str, path: Path) -> BaseModel:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+from sqlmodel import col, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import names
 from activities.context import Dependencies
@@ -25,12 +28,15 @@ from models.launch import (
     EntityChange,
     LaunchPlan,
     Notice,
+    Recommendation,
     StatusChange,
     Violation,
 )
-from models.tables import NotificationRow
+from models.tables import AdGroupRow, NotificationRow
+from models.workflows import describe_validation_error
 from optimizer.guardrails import CreativeFacts, LaunchContext, check_launch
-from store import access
+from optimizer.recommender import recommend
+from store import access, templates
 from store.changes import Change, record_change
 
 KINDS: dict[str, Kind[Any]] = {"campaign": CAMPAIGN, "adgroup": ADGROUP, "ad": AD}
@@ -55,6 +61,7 @@ class LaunchActivities:
     def all(self) -> list[object]:
         return [
             self.prepare_launch,
+            self.resolve_template,
             self.notify,
             self.create_campaign,
             self.create_adgroup,
@@ -103,7 +110,43 @@ class LaunchActivities:
                         f"the tenant has {len(eligible)}",
                     )
                 )
-        return LaunchPlan(violations=violations, approvers=approvers)
+        return LaunchPlan(
+            violations=violations, approvers=approvers, recommendation=await self._recommend(inp)
+        )
+
+    async def _recommend(self, inp: CampaignLaunchInput) -> Recommendation:
+        async with self.deps.store.session() as session:
+            bids = (
+                (
+                    await session.execute(
+                        select(AdGroupRow.bid_type).where(col(AdGroupRow.advertiser_id) == inp.advertiser_id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        share = sum(1 for b in bids if b == "BID_TYPE_CUSTOM") / len(bids) if bids else 0.0
+        return recommend(inp, past_adgroups=len(bids), past_cost_cap_share=share)
+
+    @activity.defn(name=names.RESOLVE_TEMPLATE)
+    async def resolve_template(self, raw: dict[str, Any]) -> CampaignLaunchInput:
+        """The saved template deep-merged with the request's fields, validated."""
+        name = str(raw.get("template"))
+        async with self.deps.store.session() as session:
+            try:
+                body = (await templates.get_template(session, name)).body
+            except templates.TemplateNotFound as exc:
+                raise ApplicationError(str(exc), type="InvalidInput", non_retryable=True) from exc
+        try:
+            return CampaignLaunchInput.model_validate(templates.merge(body, raw))
+        except ValidationError as exc:
+            problems = describe_validation_error(exc)
+            raise ApplicationError(
+                f"invalid CampaignLaunchInput from template {name!r}: " + "; ".join(problems),
+                problems,
+                type="InvalidInput",
+                non_retryable=True,
+            ) from None
 
     @activity.defn(name=names.NOTIFY)
     async def notify(self, notice: Notice) -> bool:

@@ -15,6 +15,7 @@ REFRESH_TOKEN = "refresh_token"
 CHECK_TOKEN = "check_token"
 
 PREPARE_LAUNCH = "prepare_launch"
+RESOLVE_TEMPLATE = "resolve_template"
 NOTIFY = "notify"
 CREATE_CAMPAIGN = "create_campaign"
 CREATE_ADGROUP = "create_adgroup"

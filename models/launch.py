@@ -97,6 +97,18 @@ class CampaignLaunchInput(WorkflowInput):
     approval_deadline_hours: float = Field(default=72, gt=0, le=24 * 30)
     reminder_every_hours: float = Field(default=24, gt=0)
     on_failure: Literal["pause", "delete"] = "pause"
+    template: str | None = Field(
+        default=None, description="a saved launch template; the other fields override it (deep merge)"
+    )
+
+
+class Recommendation(BaseModel):
+    """The recommender's suggested structure, shown to approvers beside the request."""
+
+    adgroups: int
+    daily_budget_per_adgroup: float
+    bid_strategy: str
+    notes: list[str] = Field(default_factory=list)
 
 
 class Violation(BaseModel):
@@ -154,6 +166,7 @@ class LaunchStatus(BaseModel):
     decisions: list[Decision] = Field(default_factory=list)
     refused: list[str] = Field(default_factory=list)
     deadline: datetime | None = None
+    recommendation: Recommendation | None = None
     created: Created = Field(default_factory=Created)
 
 
@@ -170,6 +183,7 @@ class LaunchPlan(BaseModel):
 
     violations: list[Violation] = Field(default_factory=list)
     approvers: list[str] = Field(default_factory=list)
+    recommendation: Recommendation | None = None
 
 
 class Notice(BaseModel):

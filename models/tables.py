@@ -202,4 +202,18 @@ class NotificationRow(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class LaunchTemplateRow(SQLModel, table=True):
+    """A saved launch (FR-2): objective/KPI, budget, period, regions, dayparting, ages,
+    placements, bid strategy; any part of a CampaignLaunch input but the advertiser."""
+
+    __tablename__ = "launch_template"
+
+    name: str = Field(primary_key=True, max_length=128)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    description: str | None = None
+    updated_by: str | None = Field(default=None, max_length=128)
+    updated_at: datetime = _ts()
+
+
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

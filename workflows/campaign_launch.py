@@ -52,7 +52,7 @@ class CampaignLaunch:
 
     @workflow.run
     async def run(self, raw: CampaignLaunchInput | dict[str, Any]) -> LaunchResult:
-        inp = self._inp = validated_input(CampaignLaunchInput, raw)
+        inp = self._inp = await self._input(raw)
         workflow.upsert_search_attributes(
             [ADVERTISER_ID.value_set(inp.advertiser_id), CAMPAIGN_NAME.value_set(inp.campaign.campaign_name)]
         )
@@ -68,6 +68,7 @@ class CampaignLaunch:
                 non_retryable=True,
             )
         self._status.approvers = plan.approvers
+        self._status.recommendation = plan.recommendation
         if inp.approval_policy != "none":
             ended = await self._approval(inp)
             if ended is not None:
@@ -91,6 +92,28 @@ class CampaignLaunch:
             decisions=self._status.decisions,
             changes=self._changes,
         )
+
+    async def _input(self, raw: CampaignLaunchInput | dict[str, Any]) -> CampaignLaunchInput:
+        """The input as given, or a saved template merged with it (activity ``resolve_template``)."""
+        template = raw.template if isinstance(raw, CampaignLaunchInput) else raw.get("template")
+        if not template:
+            return validated_input(CampaignLaunchInput, raw)
+        self._status.step = f"applying template {template}"
+        given = (
+            raw.model_dump(mode="json", exclude_unset=True) if isinstance(raw, CampaignLaunchInput) else raw
+        )
+        try:
+            resolved: CampaignLaunchInput = await self._run(
+                names.RESOLVE_TEMPLATE, given, CampaignLaunchInput, f"Apply template {template}"
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidInput":
+                raise ApplicationError(
+                    cause.message, *cause.details, type="InvalidInput", non_retryable=True
+                ) from err
+            raise
+        return resolved
 
     # -- approval ---------------------------------------------------------------------
 
@@ -324,6 +347,13 @@ class CampaignLaunch:
             f"{inp.advertiser_id} ({len(inp.adgroups)} ad group(s)); policy {inp.approval_policy}; "
             f"deadline {self._status.deadline}. Approve: starter.py approve {wid} --as USER"
         )
+        rec = self._status.recommendation
+        if rec is not None:
+            body += (
+                f"\nRecommended structure: {rec.adgroups} ad group(s) "
+                f"at {rec.daily_budget_per_adgroup:g}/day, "
+                f"{rec.bid_strategy}. " + " ".join(rec.notes)
+            )
         notice = Notice(
             kind=kind,
             advertiser_id=inp.advertiser_id,

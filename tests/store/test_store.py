@@ -30,6 +30,7 @@ TABLES = {
     "app_user",
     "membership",
     "notification",
+    "launch_template",
 }
 
 

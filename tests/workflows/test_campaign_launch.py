@@ -248,3 +248,48 @@ async def test_failure_after_creation_pauses_what_was_created(
     assert (
         on["campaigns"][0].operation_status == "DISABLE" and on["adgroups"][0].operation_status == "DISABLE"
     )
+
+
+async def test_launch_from_a_template_with_overrides(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    import json
+    from pathlib import Path
+
+    from store.templates import save_template
+
+    body = json.loads((Path(__file__).parents[2] / "examples" / "launch_template.json").read_text())
+    async with store.session() as s:
+        await save_template(s, "autumn", body, updated_by="olivia")
+    name = f"Launch-tpl-{uuid.uuid4().hex[:4]}"
+    raw = {
+        "template": "autumn",
+        "advertiser_id": ADV,
+        "requester": "olivia",
+        "approval_policy": "none",
+        "campaign": {"campaign_name": name, "budget": 800},
+    }
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await ts_env.client.start_workflow(
+            "CampaignLaunch",
+            raw,
+            id=f"launch-{uuid.uuid4().hex[:8]}",
+            task_queue=tq,
+            result_type=LaunchResult,
+        )
+        result = await handle.result()
+        status = await handle.query(CampaignLaunch.status, result_type=LaunchStatus)
+        with pytest.raises(WorkflowFailureError) as unknown:
+            await ts_env.client.execute_workflow(
+                "CampaignLaunch",
+                {**raw, "template": "nope"},
+                id=f"launch-{uuid.uuid4().hex[:8]}",
+                task_queue=tq,
+            )
+    on = await _on_tiktok(fresh_simulator.base_url, name)
+    assert result.outcome == "launched" and len(on["campaigns"]) == 1
+    assert (len(result.created.adgroup_ids), len(result.created.ad_ids)) == (2, 3)  # from the template
+    assert on["campaigns"][0].budget == 800  # the override won over the template's 500
+    assert status.recommendation is not None and status.recommendation.bid_strategy == "cost_cap"
+    assert isinstance(unknown.value.cause, ApplicationError) and unknown.value.cause.type == "InvalidInput"
+    assert "no launch template named 'nope'" in unknown.value.cause.message
