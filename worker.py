@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.context import Dependencies
+from activities.creatives import CreativeActivities
 from activities.launch import LaunchActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
@@ -84,6 +85,7 @@ def activities_for(deps: Dependencies) -> list[object]:
         *SyncActivities(deps).all(),
         *TokenActivities(deps.tokens, deps.tiktok).all(),
         *LaunchActivities(deps).all(),
+        *CreativeActivities(deps).all(),
     ]
 
 

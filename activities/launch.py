@@ -8,6 +8,7 @@ nothing twice and the history holds the full change log.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -89,6 +90,7 @@ class LaunchActivities:
             i.image_id: CreativeFacts("image", None, i.size, i.format, i.width, i.height) for i in images
         }
         violations = check_launch(inp, LaunchContext(monthly_budget=budget, creatives=facts))
+        violations += _missing_files(inp)
         if inp.requester not in launchers:
             violations.insert(
                 0,
@@ -259,6 +261,20 @@ class LaunchActivities:
                     run_id=info.workflow_run_id,
                 ),
             )
+
+
+def _missing_files(inp: CampaignLaunchInput) -> list[Violation]:
+    """Creative files to upload must be readable by the worker."""
+    out = []
+    for i, g in enumerate(inp.adgroups):
+        for j, ad in enumerate(g.ads):
+            for kind, _url, path in ad.uploads():
+                if path and not Path(path).is_file():
+                    field = f"adgroups[{i}].ads[{j}].{kind}_path{'s' if kind == 'image' else ''}"
+                    out.append(
+                        Violation(field=field, rule="creative_file", message=f"{path} is not a readable file")
+                    )
+    return out
 
 
 def adgroup_body(g: AdGroupSpec, campaign_id: str) -> dict[str, Any]:

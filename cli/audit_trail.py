@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models.tables import ChangeLogRow
 
-CHANGE_ACTIVITIES = {"create_campaign", "create_adgroup", "create_ad", "set_status"}
+CHANGE_ACTIVITIES = {"create_campaign", "create_adgroup", "create_ad", "set_status", "upload_creative"}
 
 
 class AuditEntry(BaseModel):
@@ -79,6 +79,8 @@ def audit_history(history: WorkflowHistory) -> list[AuditEntry]:
             done = ev.activity_task_completed_event_attributes
             if scheduled.get(done.scheduled_event_id, "") in CHANGE_ACTIVITIES:
                 result = _first(done.result)
+                if isinstance(result, dict) and "change" in result:  # upload_creative
+                    result = [result["change"]] if result["change"] else []
                 for change in result if isinstance(result, list) else [result]:
                     add(
                         ev,

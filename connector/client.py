@@ -54,6 +54,14 @@ class TokenSource(Protocol):
 
 
 @dataclass(frozen=True)
+class Multipart:
+    """A multipart/form-data body: text fields and ``{field: (filename, bytes, content type)}``."""
+
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes, str]]
+
+
+@dataclass(frozen=True)
 class RetrySettings:
     """1 s doubling to 64 s with full jitter (the spec); only short waits happen in-process."""
 
@@ -157,6 +165,21 @@ class TikTokClient:
             "POST", path, advertiser_id, token, version, json_body=dict(body), headers=headers
         )
 
+    async def post_form(
+        self,
+        path: str,
+        *,
+        fields: Mapping[str, Any],
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        advertiser_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """POST multipart/form-data (file uploads); same path as :meth:`post` otherwise."""
+        advertiser_id = advertiser_id or _advertiser_in(fields)
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+        form = Multipart({k: str(v) for k, v in fields.items() if v is not None}, dict(files or {}))
+        return await self._call("POST", path, advertiser_id, None, None, json_body=form, headers=headers)
+
     async def download(self, url: str) -> bytes:
         """Fetch a file TikTok points to (a report's ``download_url``); transport errors are Transient."""
         try:
@@ -178,7 +201,7 @@ class TikTokClient:
         version: str | None,
         *,
         params: dict[str, str] | None = None,
-        json_body: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | Multipart | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
         family = family_of(path)
@@ -250,7 +273,7 @@ class TikTokClient:
         attempts: list[int],
         token: str | None,
         params: dict[str, str] | None,
-        json_body: dict[str, Any] | None,
+        json_body: dict[str, Any] | Multipart | None,
         headers: dict[str, str] | None,
     ) -> Any:
         attempts[0] += 1
@@ -282,7 +305,7 @@ class TikTokClient:
         attempt: int,
         token: str | None,
         params: dict[str, str] | None,
-        json_body: dict[str, Any] | None,
+        json_body: dict[str, Any] | Multipart | None,
         headers: dict[str, str] | None,
     ) -> Any:
         """One HTTP exchange in its own span: send, parse, classify."""
@@ -297,13 +320,18 @@ class TikTokClient:
             span.set_attribute("tiktok.attempt", attempt)
             started = time.perf_counter()
             try:
+                body: dict[str, Any] = (
+                    {"data": json_body.fields, "files": json_body.files}
+                    if isinstance(json_body, Multipart)
+                    else {"json": json_body}
+                )
                 response = await self._http.request(
                     method,
                     url,
                     params=params,
-                    json=json_body,
                     headers=all_headers,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    **body,
                 )
                 data = parse_response(response, path)
             except httpx.TimeoutException as exc:

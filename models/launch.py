@@ -26,13 +26,18 @@ class _Spec(BaseModel):
 
 
 class AdSpec(_Spec):
-    """One ad: an uploaded creative (``video_id`` or ``image_ids``), text, CTA, landing page."""
+    """One ad: its creative (an uploaded ``video_id`` / ``image_ids``, or a URL or a file path
+    on the worker to upload during the launch), text, call to action, landing page."""
 
     ad_name: Name
     ad_format: Literal["SINGLE_VIDEO", "SINGLE_IMAGE"] = "SINGLE_VIDEO"
     ad_text: str = Field(min_length=1, max_length=100, description="at most 100 characters (section 12)")
     video_id: str | None = None
+    video_url: HttpUrl | None = None
+    video_path: str | None = None
     image_ids: list[str] = Field(default_factory=list)
+    image_urls: list[HttpUrl] = Field(default_factory=list)
+    image_paths: list[str] = Field(default_factory=list)
     call_to_action: str = "LEARN_MORE"
     landing_page_url: HttpUrl
     display_name: str | None = None
@@ -40,11 +45,25 @@ class AdSpec(_Spec):
 
     @model_validator(mode="after")
     def _creative(self) -> AdSpec:
-        if self.ad_format == "SINGLE_VIDEO" and not self.video_id:
-            raise ValueError("video_id is required for SINGLE_VIDEO ads")
-        if self.ad_format == "SINGLE_IMAGE" and not self.image_ids:
-            raise ValueError("image_ids is required for SINGLE_IMAGE ads")
+        if self.ad_format == "SINGLE_VIDEO" and sum(bool(v) for v in self.video_sources()) != 1:
+            raise ValueError("a SINGLE_VIDEO ad needs exactly one of video_id, video_url, video_path")
+        if self.ad_format == "SINGLE_IMAGE" and not (self.image_ids or self.image_urls or self.image_paths):
+            raise ValueError("a SINGLE_IMAGE ad needs image_ids, image_urls or image_paths")
         return self
+
+    def video_sources(self) -> tuple[str | None, HttpUrl | None, str | None]:
+        return self.video_id, self.video_url, self.video_path
+
+    def uploads(self) -> list[tuple[str, str | None, str | None]]:
+        """What this ad still needs uploaded: ``(kind, url, path)`` in a stable order."""
+        out: list[tuple[str, str | None, str | None]] = []
+        if self.ad_format == "SINGLE_VIDEO" and (self.video_url or self.video_path):
+            out.append(("video", str(self.video_url) if self.video_url else None, self.video_path))
+        if self.ad_format == "SINGLE_IMAGE":
+            out += [("image", str(u), None) for u in self.image_urls] + [
+                ("image", None, p) for p in self.image_paths
+            ]
+        return out
 
 
 class AdGroupSpec(_Spec):
@@ -215,3 +234,23 @@ class StatusChange(BaseModel):
     key: str
     actor: str
     reason: str
+
+
+class UploadStep(BaseModel):
+    advertiser_id: str
+    key: str
+    kind: Literal["video", "image"]
+    name: str
+    url: str | None = None
+    path: str | None = None
+
+
+class Uploaded(BaseModel):
+    """An uploaded creative: its id and the facts the pre-flight checked."""
+
+    kind: Literal["video", "image"]
+    creative_id: str
+    file_name: str | None = None
+    duration: float | None = None
+    format: str | None = None
+    change: EntityChange | None = None

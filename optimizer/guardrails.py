@@ -211,3 +211,12 @@ def _per_day(g: AdGroupSpec) -> float:
         ).days
         return g.budget / max(1, days)
     return g.budget
+
+
+def creative_problems(
+    kind: str, creative_id: str, facts: CreativeFacts, policy: LaunchPolicy | None = None
+) -> list[str]:
+    """Pre-flight of one freshly uploaded creative: format, duration, size."""
+    ctx = LaunchContext(creatives={creative_id: facts})
+    ad_format = "SINGLE_VIDEO" if kind == "video" else "SINGLE_IMAGE"
+    return [v.message for v in _creative("upload", creative_id, ad_format, ctx, policy or LaunchPolicy())]

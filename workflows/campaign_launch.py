@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities import names
     from models.launch import (
+        AdSpec,
         ApprovalRequest,
         ApprovalState,
         CampaignLaunchInput,
@@ -33,6 +34,8 @@ with workflow.unsafe.imports_passed_through():
         LaunchStatus,
         Notice,
         StatusChange,
+        Uploaded,
+        UploadStep,
     )
     from models.workflows import CAMPAIGN_LAUNCH
     from workflows.common import ADVERTISER_ID, APPROVAL_STATE, CAMPAIGN_NAME, TIKTOK_RETRY, validated_input
@@ -240,8 +243,42 @@ class CampaignLaunch:
 
     # -- creation -----------------------------------------------------------------------
 
+    async def _uploads(self, inp: CampaignLaunchInput) -> dict[tuple[int, int], AdSpec]:
+        """Upload the creatives given as URLs or files; the ads with the ids TikTok gave them."""
+        wid, adv = workflow.info().workflow_id, inp.advertiser_id
+        resolved: dict[tuple[int, int], AdSpec] = {}
+        for i, group in enumerate(inp.adgroups):
+            for j, ad in enumerate(group.ads):
+                ids: list[str] = []
+                for k, (kind, url, path) in enumerate(ad.uploads()):
+                    self._status.step = f"uploading creatives for ad {j + 1} of ad group {i + 1}"
+                    name = (url or path or kind).rstrip("/").rsplit("/", 1)[-1][:80] or kind
+                    step = UploadStep(
+                        advertiser_id=adv,
+                        key=f"{wid}/creative/{i}/{j}/{k}",
+                        kind=kind,  # type: ignore[arg-type]
+                        name=name,
+                        url=url,
+                        path=path,
+                    )
+                    up: Uploaded = await self._run(
+                        names.UPLOAD_CREATIVE, step, Uploaded, f"Upload {kind} {name}"
+                    )
+                    ids.append(up.creative_id)
+                    if up.change is not None:
+                        self._changes.append(up.change)
+                if ids and ad.ad_format == "SINGLE_VIDEO":
+                    ad = ad.model_copy(update={"video_id": ids[0], "video_url": None, "video_path": None})
+                elif ids:
+                    ad = ad.model_copy(
+                        update={"image_ids": [*ad.image_ids, *ids], "image_urls": [], "image_paths": []}
+                    )
+                resolved[(i, j)] = ad
+        return resolved
+
     async def _create(self, inp: CampaignLaunchInput) -> None:
         wid, actor, adv = workflow.info().workflow_id, inp.requester, inp.advertiser_id
+        ads = await self._uploads(inp) if any(ad.uploads() for g in inp.adgroups for ad in g.ads) else {}
         created = self._status.created
         self._status.step = "creating the campaign"
         step = CreateStep(advertiser_id=adv, key=f"{wid}/campaign", actor=actor, campaign=inp.campaign)
@@ -261,7 +298,8 @@ class CampaignLaunch:
                 await self._change(names.CREATE_ADGROUP, step, f"Create ad group {group.adgroup_name}")
             ).entity_id
             created.adgroup_ids.append(adgroup_id)
-            for j, ad in enumerate(group.ads):
+            for j, spec in enumerate(group.ads):
+                ad = ads.get((i, j), spec)
                 self._status.step = f"creating ad {j + 1}/{len(group.ads)} of ad group {i + 1}"
                 step = CreateStep(
                     advertiser_id=adv,

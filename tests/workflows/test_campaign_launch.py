@@ -293,3 +293,52 @@ async def test_launch_from_a_template_with_overrides(
     assert status.recommendation is not None and status.recommendation.bid_strategy == "cost_cap"
     assert isinstance(unknown.value.cause, ApplicationError) and unknown.value.cause.type == "InvalidInput"
     assert "no launch template named 'nope'" in unknown.value.cause.message
+
+
+async def test_creatives_given_as_url_and_file_are_uploaded_once(
+    ts_env: WorkflowEnvironment,
+    store: Store,
+    cipher: TokenCipher,
+    fresh_simulator: Any,
+    ready: None,
+    tmp_path: Any,
+) -> None:
+    from connector import files
+    from connector.tokens import StaticTokens
+    from tests.simulator.helpers import make_png
+
+    image = tmp_path / "autumn.png"
+    image.write_bytes(make_png(1080, 1920))
+    name = f"Launch-upload-{uuid.uuid4().hex[:4]}"
+    raw = launch_input(name, "none").model_dump(mode="json")
+    raw["adgroups"][0]["ads"][0].update(video_id=None, video_url="https://cdn.example.com/autumn-15s.mp4")
+    raw["adgroups"][0]["ads"][1].update(image_ids=[], image_paths=[str(image)])
+    wf_id = f"launch-{uuid.uuid4().hex[:8]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        result = await ts_env.client.execute_workflow(
+            CampaignLaunch.run, CampaignLaunchInput.model_validate(raw), id=wf_id, task_queue=tq
+        )
+    async with TikTokClient(fresh_simulator.base_url, tokens=StaticTokens({ADV: DEMO_TOKEN})) as api:
+        ads = {a.ad_id: a for a in await list_ads(api, ADV, token=DEMO_TOKEN)}
+        video = ads[result.created.ad_ids[0]].video_id
+        image_ids = ads[result.created.ad_ids[1]].image_ids
+        # the same upload key again: TikTok refuses the duplicate name, the helper finds the first
+        again = await files.upload(
+            api,
+            ADV,
+            "video",
+            name="autumn-15s.mp4",
+            idempotency_key=f"{wf_id}/creative/0/0/0",
+            url="https://cdn.example.com/autumn-15s.mp4",
+        )
+    assert result.outcome == "launched"
+    assert video and video != "v10033g50000demo0001" and again.video_id == video  # type: ignore[union-attr]
+    assert len(image_ids) == 1 and image_ids[0].startswith("ad-site")
+    assert {c.entity_type for c in result.changes} >= {"video", "image", "campaign", "adgroup", "ad"}
+    from cli.audit_trail import audit_history, compare_with_change_log
+    from store.changes import changes_for
+
+    history = await ts_env.client.get_workflow_handle(wf_id).fetch_history()
+    async with store.session() as s:
+        rows = list(await changes_for(s, workflow_id=wf_id))
+    assert compare_with_change_log(audit_history(history), rows) == []  # uploads are in both

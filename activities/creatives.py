@@ -1,0 +1,98 @@
+"""Creative uploads during a launch: once per key, polled until processed, pre-flighted.
+
+The upload is a change on TikTok, so it is recorded in the change log like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import names
+from activities.context import Dependencies
+from activities.errors import guarded
+from connector import files
+from models.launch import EntityChange, Uploaded, UploadStep
+from models.tiktok import Video
+from optimizer.guardrails import CreativeFacts, creative_problems
+from store.changes import Change, record_change
+
+
+class CreativeActivities:
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+
+    def all(self) -> list[object]:
+        return [self.upload_creative]
+
+    @activity.defn(name=names.UPLOAD_CREATIVE)
+    async def upload_creative(self, step: UploadStep) -> Uploaded:
+        """Upload a video or image by URL or from a file on the worker, then wait until usable."""
+        content = None
+        if step.path:
+            try:
+                content = await asyncio.to_thread(Path(step.path).read_bytes)
+            except OSError as exc:
+                raise ApplicationError(
+                    f"cannot read creative file {step.path}: {exc.strerror}",
+                    type="InvalidInput",
+                    non_retryable=True,
+                ) from exc
+        tiktok, adv = self.deps.tiktok, step.advertiser_id
+        made = await guarded(
+            files.upload(
+                tiktok,
+                adv,
+                step.kind,
+                name=step.name,
+                idempotency_key=step.key,
+                url=step.url,
+                content=content,
+            )
+        )
+        if isinstance(made, Video):
+            made = await guarded(files.wait_until_displayable(tiktok, adv, made.video_id))
+            cid, duration = made.video_id, made.duration
+        else:
+            cid, duration = made.image_id, None
+        facts = CreativeFacts(step.kind, duration, made.size, made.format, made.width, made.height)
+        problems = creative_problems(step.kind, cid, facts)
+        if problems:
+            raise ApplicationError("; ".join(problems), type="CreativeRejected", non_retryable=True)
+        change = EntityChange(
+            entity_type=step.kind,
+            entity_id=cid,
+            before=None,
+            after={"file_name": made.file_name, "format": made.format, "size": made.size},
+            reason="launch: upload creative",
+            actor="CampaignLaunch",
+            key=step.key,
+        )
+        info = activity.info()
+        async with self.deps.store.session() as session:
+            await record_change(
+                session,
+                Change(
+                    advertiser_id=adv,
+                    entity_type=change.entity_type,
+                    entity_id=cid,
+                    before=None,
+                    after=change.after,
+                    reason=change.reason,
+                    actor=change.actor,
+                    idempotency_key=change.key,
+                    workflow_id=info.workflow_id,
+                    run_id=info.workflow_run_id,
+                ),
+            )
+        return Uploaded(
+            kind=step.kind,
+            creative_id=cid,
+            file_name=made.file_name,
+            duration=duration,
+            format=made.format,
+            change=change,
+        )
