@@ -29,7 +29,7 @@ from models.workflows import (
     TokenRefreshInput,
 )
 from settings import SEARCH_ATTRIBUTES, Settings
-from store import Store, TokenCipher
+from store import Store
 from store.access import assign_advertiser, grant
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from worker import connect, run_worker
@@ -130,11 +130,7 @@ async def seed_demo_token(settings: Settings) -> None:
     """Store the simulator's demo token (encrypted) unless the advertiser is already connected,
     and put the demo advertiser in a tenant with one person per role (examples/campaign_launch.json)."""
     store = Store(settings.effective_database_url)
-    cipher = TokenCipher.from_settings(
-        settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None,
-        settings.environment,
-        settings.data_dir,
-    )
+    cipher = settings.token_cipher()
     try:
         await store.migrate()
         async with store.session() as session:

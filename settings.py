@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.limits import RateLimits
+
+if TYPE_CHECKING:
+    from store.crypto import TokenCipher
 
 TASK_QUEUE = "tiktok-ads"
 SEARCH_ATTRIBUTES = ("AdvertiserId", "CampaignName", "ApprovalState", "RecoveryState")
@@ -83,6 +86,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'app.db').as_posix()}"
+
+    def token_cipher(self) -> TokenCipher:
+        """The token cipher for this configuration (dev: a generated key under ``data_dir``)."""
+        from store.crypto import TokenCipher
+
+        key = self.token_encryption_key
+        return TokenCipher.from_settings(
+            key.get_secret_value() if key else None, self.environment, self.data_dir
+        )
 
     @property
     def temporal_ui_url(self) -> str:

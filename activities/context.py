@@ -34,10 +34,7 @@ class Dependencies:
         meter: MetricMeter | None = None,
     ) -> Dependencies:
         store = store or Store(settings.effective_database_url)
-        key = settings.token_encryption_key
-        cipher = cipher or TokenCipher.from_settings(
-            key.get_secret_value() if key else None, settings.environment, settings.data_dir
-        )
+        cipher = cipher or settings.token_cipher()
         tokens = StoredTokens(
             store,
             cipher,

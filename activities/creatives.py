@@ -11,14 +11,13 @@ from pathlib import Path
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import names
+from activities import changes, names
 from activities.context import Dependencies
 from activities.errors import guarded
 from connector import files
 from models.launch import EntityChange, Uploaded, UploadStep
 from models.tiktok import Video
 from optimizer.guardrails import CreativeFacts, creative_problems
-from store.changes import Change, record_change
 
 
 class CreativeActivities:
@@ -71,23 +70,7 @@ class CreativeActivities:
             actor="CampaignLaunch",
             key=step.key,
         )
-        info = activity.info()
-        async with self.deps.store.session() as session:
-            await record_change(
-                session,
-                Change(
-                    advertiser_id=adv,
-                    entity_type=change.entity_type,
-                    entity_id=cid,
-                    before=None,
-                    after=change.after,
-                    reason=change.reason,
-                    actor=change.actor,
-                    idempotency_key=change.key,
-                    workflow_id=info.workflow_id,
-                    run_id=info.workflow_run_id,
-                ),
-            )
+        await changes.record(self.deps.store, adv, change)
         return Uploaded(
             kind=step.kind,
             creative_id=cid,

@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import names
+from activities import changes, names
 from activities.context import Dependencies
 from activities.errors import guarded
 from connector import files
@@ -34,11 +33,10 @@ from models.launch import (
     Violation,
 )
 from models.tables import AdGroupRow, NotificationRow
-from models.workflows import describe_validation_error
+from models.workflows import validated_input
 from optimizer.guardrails import CreativeFacts, LaunchContext, check_launch
 from optimizer.recommender import recommend
 from store import access, templates
-from store.changes import Change, record_change
 
 KINDS: dict[str, Kind[Any]] = {"campaign": CAMPAIGN, "adgroup": ADGROUP, "ad": AD}
 STATUS_PATHS = {
@@ -139,16 +137,7 @@ class LaunchActivities:
                 body = (await templates.get_template(session, name)).body
             except templates.TemplateNotFound as exc:
                 raise ApplicationError(str(exc), type="InvalidInput", non_retryable=True) from exc
-        try:
-            return CampaignLaunchInput.model_validate(templates.merge(body, raw))
-        except ValidationError as exc:
-            problems = describe_validation_error(exc)
-            raise ApplicationError(
-                f"invalid CampaignLaunchInput from template {name!r}: " + "; ".join(problems),
-                problems,
-                type="InvalidInput",
-                non_retryable=True,
-            ) from None
+        return validated_input(CampaignLaunchInput, templates.merge(body, raw), source=f"template {name!r}")
 
     @activity.defn(name=names.NOTIFY)
     async def notify(self, notice: Notice) -> bool:
@@ -205,7 +194,7 @@ class LaunchActivities:
             actor=step.actor,
             key=step.key,
         )
-        await self._record(step.advertiser_id, change)
+        await changes.record(self.deps.store, step.advertiser_id, change)
         return change
 
     @activity.defn(name=names.SET_STATUS)
@@ -213,7 +202,7 @@ class LaunchActivities:
         """Enable, pause or delete objects, 20 ids per call, recording before and after."""
         kind = KINDS[req.entity_type]
         tiktok, adv = self.deps.tiktok, req.advertiser_id
-        changes: list[EntityChange] = []
+        done: list[EntityChange] = []
         for start in range(0, len(req.ids), MAX_IDS_PER_STATUS_CALL):
             batch = req.ids[start : start + MAX_IDS_PER_STATUS_CALL]
             before = {i: _snapshot(await guarded(get_by_id(tiktok, kind, adv, i))) for i in batch}
@@ -239,28 +228,9 @@ class LaunchActivities:
                     actor=req.actor,
                     key=f"{req.key}/{i}",
                 )
-                await self._record(adv, change)
-                changes.append(change)
-        return changes
-
-    async def _record(self, advertiser_id: str, change: EntityChange) -> None:
-        info = activity.info()
-        async with self.deps.store.session() as session:
-            await record_change(
-                session,
-                Change(
-                    advertiser_id=advertiser_id,
-                    entity_type=change.entity_type,
-                    entity_id=change.entity_id,
-                    before=change.before,
-                    after=change.after,
-                    reason=change.reason,
-                    actor=change.actor,
-                    idempotency_key=change.key,
-                    workflow_id=info.workflow_id,
-                    run_id=info.workflow_run_id,
-                ),
-            )
+                await changes.record(self.deps.store, adv, change)
+                done.append(change)
+        return done
 
 
 def _missing_files(inp: CampaignLaunchInput) -> list[Violation]:

@@ -14,6 +14,7 @@ import socket
 import time
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import names
@@ -21,7 +22,7 @@ from activities.errors import guarded
 from connector.client import TikTokClient
 from connector.errors import AuthorizationFailed, Transient
 from connector.management import get_advertiser
-from connector.oauth import refresh_tokens
+from connector.oauth import TokenGrant, refresh_tokens
 from models.tables import utcnow
 from models.workflows import TokenState
 from store import Store, TokenCipher
@@ -132,18 +133,30 @@ class StoredTokens:
                 await release_refresh_lease(session, advertiser_id, self.owner)
             raise
         async with self.store.session() as session:
-            await save_tokens(
-                session,
-                self.cipher,
-                advertiser_id=advertiser_id,
-                app_id=self.app_id,
-                access_token=grant.access_token,
-                refresh_token=grant.refresh_token,
-                access_expires_at=grant.access_expires_at(now),
-                refresh_expires_at=grant.refresh_expires_at(now),
-                scope=grant.scope,
-            )
+            await store_grant(session, self.cipher, advertiser_id, self.app_id, grant, now)
         return await self.load(advertiser_id, fresh=True)
+
+
+async def store_grant(
+    session: AsyncSession,
+    cipher: TokenCipher,
+    advertiser_id: str,
+    app_id: str,
+    grant: TokenGrant,
+    now: datetime,
+) -> None:
+    """Store what TikTok granted (expiry times counted from ``now``), encrypted."""
+    await save_tokens(
+        session,
+        cipher,
+        advertiser_id=advertiser_id,
+        app_id=app_id,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        access_expires_at=grant.access_expires_at(now),
+        refresh_expires_at=grant.refresh_expires_at(now),
+        scope=grant.scope,
+    )
 
 
 def token_state(tokens: Tokens) -> TokenState:

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cli.common import EXIT_BAD_INPUT, console, err
-from settings import get_settings
-from store import Store
+from cli.common import EXIT_BAD_INPUT, console, err, store_session
 from store.access import ROLES, assign_advertiser, grant
 
 users_app = typer.Typer(help="Users and their roles per tenant (Viewer, Operator, Approver, Admin).")
 advertisers_app = typer.Typer(help="Advertisers: tenant and monthly budget.")
 
 
-async def _with_store(fn):  # type: ignore[no-untyped-def]
-    store = Store(get_settings().effective_database_url)
-    try:
-        await store.migrate()
-        async with store.session() as session:
-            await fn(session)
-    finally:
-        await store.dispose()
+async def _with_store(fn: Any) -> None:
+    async with store_session() as session:
+        await fn(session)
 
 
 @users_app.command("grant")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import typer
@@ -11,7 +13,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from temporalio.service import RPCError
 
-from settings import Settings
+from settings import Settings, get_settings
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -19,6 +21,20 @@ err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
+
+
+@asynccontextmanager
+async def store_session() -> AsyncIterator[Any]:
+    """A session on the configured store, migrated first; the engine is closed afterwards."""
+    from store import Store
+
+    store = Store(get_settings().effective_database_url)
+    try:
+        await store.migrate()
+        async with store.session() as session:
+            yield session
+    finally:
+        await store.dispose()
 
 
 def run_client(fn: Any) -> Any:

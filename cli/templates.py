@@ -12,24 +12,18 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from cli.common import EXIT_BAD_INPUT, console, err, run_client, ui_link
+from cli.common import EXIT_BAD_INPUT, console, err, run_client, store_session, ui_link
 from models.launch import CampaignLaunchInput
 from models.workflows import CAMPAIGN_LAUNCH, describe_validation_error
 from settings import get_settings
-from store import Store
 from store.templates import TemplateNotFound, get_template, list_templates, merge, save_template, set_path
 
 templates_app = typer.Typer(help="Launch templates: objective, budget, period, regions, ages, bid strategy.")
 
 
 async def _store_call(fn: Any) -> Any:
-    store = Store(get_settings().effective_database_url)
-    try:
-        await store.migrate()
-        async with store.session() as session:
-            return await fn(session)
-    finally:
-        await store.dispose()
+    async with store_session() as session:
+        return await fn(session)
 
 
 @templates_app.command("save")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, run_client
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, run_client, store_session
 from models.workflows import describe_validation_error
 from settings import get_settings
 
@@ -25,7 +25,6 @@ def token_set(
 ) -> None:
     """Store an advertiser's access token, encrypted (for tokens issued outside the OAuth flow)."""
     from models.workflows import AdvertiserSyncInput
-    from store import Store, TokenCipher
     from store.tokens import save_tokens
 
     try:
@@ -37,23 +36,14 @@ def token_set(
     settings = get_settings()
 
     async def _go() -> None:
-        store = Store(settings.effective_database_url)
-        key = settings.token_encryption_key
-        cipher = TokenCipher.from_settings(
-            key.get_secret_value() if key else None, settings.environment, settings.data_dir
-        )
-        try:
-            await store.migrate()
-            async with store.session() as session:
-                await save_tokens(
-                    session,
-                    cipher,
-                    advertiser_id=advertiser_id,
-                    app_id=settings.tiktok_app_id,
-                    access_token=access_token,
-                )
-        finally:
-            await store.dispose()
+        async with store_session() as session:
+            await save_tokens(
+                session,
+                settings.token_cipher(),
+                advertiser_id=advertiser_id,
+                app_id=settings.tiktok_app_id,
+                access_token=access_token,
+            )
 
     asyncio.run(_go())
     console.print(f"token stored (encrypted) for advertiser {advertiser_id}")
@@ -69,12 +59,11 @@ def token_connect(
     ] = True,
 ) -> None:
     """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh per advertiser."""
+    from activities.tokens import store_grant
     from connector import TikTokClient, TikTokError
     from connector.oauth import exchange_auth_code
     from models.tables import utcnow
     from models.workflows import TOKEN_REFRESH, TokenRefreshInput
-    from store import Store, TokenCipher
-    from store.tokens import save_tokens
     from workflows.token_refresh import workflow_id
 
     settings = get_settings()
@@ -84,29 +73,10 @@ def token_connect(
             grant = await exchange_auth_code(
                 client, settings.tiktok_app_id, settings.tiktok_app_secret.get_secret_value(), auth_code
             )
-        now = utcnow()
-        store = Store(settings.effective_database_url)
-        key = settings.token_encryption_key
-        cipher = TokenCipher.from_settings(
-            key.get_secret_value() if key else None, settings.environment, settings.data_dir
-        )
-        try:
-            await store.migrate()
-            async with store.session() as session:
-                for advertiser_id in grant.advertiser_ids:
-                    await save_tokens(
-                        session,
-                        cipher,
-                        advertiser_id=advertiser_id,
-                        app_id=settings.tiktok_app_id,
-                        access_token=grant.access_token,
-                        refresh_token=grant.refresh_token,
-                        access_expires_at=grant.access_expires_at(now),
-                        refresh_expires_at=grant.refresh_expires_at(now),
-                        scope=grant.scope,
-                    )
-        finally:
-            await store.dispose()
+        now, cipher = utcnow(), settings.token_cipher()
+        async with store_session() as session:
+            for advertiser_id in grant.advertiser_ids:
+                await store_grant(session, cipher, advertiser_id, settings.tiktok_app_id, grant, now)
         if start_refresh:
             from temporalio.common import WorkflowIDConflictPolicy
 

@@ -7,7 +7,7 @@ Inputs are single pydantic models that accept plain JSON.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -52,6 +52,33 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         field = ".".join(str(p) for p in e["loc"]) or "(input)"
         lines.append(f"{field}: {e['msg']}")
     return lines
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated_input(model: type[M], inp: M | dict[str, Any], *, source: str | None = None) -> M:
+    """``inp`` as ``model``, or a non-retryable ``InvalidInput`` naming every field and reason.
+
+    Workflows declare ``inp: Model | dict[str, Any]``: valid JSON decodes to the model;
+    anything else arrives as a dict and fails the workflow here, instead of failing the
+    workflow task forever on a decoding error.
+    """
+    from temporalio.exceptions import ApplicationError
+
+    if isinstance(inp, model):
+        return inp
+    try:
+        return model.model_validate(inp)
+    except ValidationError as exc:
+        problems = describe_validation_error(exc)
+        where = f" from {source}" if source else ""
+        raise ApplicationError(
+            f"invalid {model.__name__}{where}: " + "; ".join(problems),
+            problems,
+            type="InvalidInput",
+            non_retryable=True,
+        ) from None
 
 
 class WorkflowInput(BaseModel):

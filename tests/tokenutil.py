@@ -6,11 +6,11 @@ from datetime import datetime
 
 import httpx
 
+from activities.tokens import store_grant
 from connector import TikTokClient
 from connector.oauth import TokenGrant, exchange_auth_code
 from models.tables import utcnow
 from store import Store, TokenCipher
-from store.tokens import save_tokens
 
 APP_ID, APP_SECRET = "demo-app", "demo-secret"
 
@@ -23,17 +23,6 @@ async def connect_with_auth_code(
         code = (await http.get("/portal/auth", params={"app_id": APP_ID})).json()["auth_code"]
     async with TikTokClient(base_url) as client:
         grant = await exchange_auth_code(client, APP_ID, APP_SECRET, code)
-    stamp = now or utcnow()
     async with store.session() as s:
-        await save_tokens(
-            s,
-            cipher,
-            advertiser_id=advertiser_id,
-            app_id=APP_ID,
-            access_token=grant.access_token,
-            refresh_token=grant.refresh_token,
-            access_expires_at=grant.access_expires_at(stamp),
-            refresh_expires_at=grant.refresh_expires_at(stamp),
-            scope=grant.scope,
-        )
+        await store_grant(s, cipher, advertiser_id, APP_ID, grant, now or utcnow())
     return grant

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
 
-from models.workflows import describe_validation_error
-
-M = TypeVar("M", bound=BaseModel)
+from models.workflows import validated_input as validated_input  # re-exported for workflows
 
 ADVERTISER_ID = SearchAttributeKey.for_keyword("AdvertiserId")
 CAMPAIGN_NAME = SearchAttributeKey.for_keyword("CampaignName")
@@ -28,24 +23,3 @@ TIKTOK_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=64),
     maximum_attempts=10,
 )
-
-
-def validated_input(model: type[M], inp: M | dict[str, Any]) -> M:
-    """The workflow's input as its model, or a non-retryable ``InvalidInput`` failure.
-
-    Workflows declare ``inp: Model | dict[str, Any]``: valid JSON decodes to the model;
-    anything else arrives as a dict and fails the workflow here with every field and
-    reason, instead of failing the workflow task forever on a decoding error.
-    """
-    if isinstance(inp, model):
-        return inp
-    try:
-        return model.model_validate(inp)
-    except ValidationError as exc:
-        problems = describe_validation_error(exc)
-        raise ApplicationError(
-            f"invalid {model.__name__}: " + "; ".join(problems),
-            problems,
-            type="InvalidInput",
-            non_retryable=True,
-        ) from None
