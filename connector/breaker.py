@@ -15,6 +15,9 @@ from enum import StrEnum
 from connector.errors import Transient
 
 
+PROBE_WAIT = 1.0
+
+
 class CircuitOpen(Transient):
     """Calls for this advertiser are paused after repeated failures; retry after the cool-down."""
 
@@ -63,11 +66,14 @@ class CircuitBreaker:
             circuit.probing = True
             return
         remaining = max(0.0, self.cooldown - (self._clock() - circuit.opened_at))
-        raise CircuitOpen(
+        err = CircuitOpen(
             f"circuit open for advertiser {key} after {self.threshold} consecutive transient failures; "
             f"calls resume in {remaining:.0f} s",
-            retry_after=remaining or self.cooldown,
+            # While the half-open probe is out, look again soon rather than a whole cool-down later.
+            retry_after=remaining if remaining > 0 else PROBE_WAIT,
         )
+        err.sent = False
+        raise err
 
     def record_success(self, key: str) -> None:
         self._circuits.pop(key, None)

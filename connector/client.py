@@ -369,11 +369,8 @@ class TikTokClient:
 
 def _safe_to_retry(exc: BaseException, method: str) -> bool:
     """Rate limits always (refused unprocessed); other transient failures of reads, or of
-    writes that never left this process. CircuitOpen is left to Temporal's schedule."""
-    from connector.breaker import CircuitOpen
-
-    if isinstance(exc, CircuitOpen):
-        return False
+    writes that never left this process (an open circuit sends nothing: ``sent`` is False).
+    Waits longer than ``max_inline_wait`` still go to Temporal (see ``_stop``)."""
     if isinstance(exc, RateLimited):
         return True
     if isinstance(exc, Transient):

@@ -149,3 +149,24 @@ async def test_create_or_get_after_a_lost_answer_creates_once(fresh_simulator: A
 def test_error_hierarchy_is_one_tree() -> None:
     for cls in (AuthExpired, InvalidRequest, PermissionDenied, RateLimited, Transient):
         assert issubclass(cls, TikTokError)
+
+
+async def test_open_circuit_fails_fast_then_a_probe_closes_it(fresh_simulator: Any) -> None:
+    from connector.breaker import CircuitBreaker, CircuitOpen, State
+
+    await set_faults(fresh_simulator.base_url, {"kind": "http_error", "http_status": 503, "max_count": 2})
+    breaker = CircuitBreaker(threshold=2, cooldown=0.3)
+    short = RetrySettings(initial=0.01, maximum=0.02, max_attempts=2, max_inline_wait=0.1)
+    async with TikTokClient(fresh_simulator.base_url, breaker=breaker, retry=short) as client:
+        with pytest.raises(Transient):  # two 503s: the circuit opens
+            await client.get("campaign/get/", token=TOKEN, params=LIST)
+        assert breaker.state(ADV) is State.OPEN
+        before = (await stats(fresh_simulator.base_url))["requests_total"]
+        with pytest.raises(CircuitOpen) as fast:  # nothing is sent while it is open
+            await client.get("campaign/get/", token=TOKEN, params=LIST)
+        assert (await stats(fresh_simulator.base_url))["requests_total"] == before
+        assert 0 < (fast.value.retry_after or 0) <= 0.3
+    patient = RetrySettings(initial=0.01, maximum=0.02, max_attempts=4, max_inline_wait=1.0)
+    async with TikTokClient(fresh_simulator.base_url, breaker=breaker, retry=patient) as client:
+        data = await client.get("campaign/get/", token=TOKEN, params=LIST)  # waits out the cool-down, probes
+    assert data["list"] and breaker.state(ADV) is State.CLOSED
