@@ -250,6 +250,12 @@ async def run_row(name: str, server: SimulatorServer, calls: int, callers: int) 
             seconds, lost, latencies = await drive(calls, callers, ours, sampler, temporal_retries=9)
         finally:
             await client.aclose()
+        st = client.metrics.stats
+        print(
+            f"  (ttads: errors by class {dict(st.errors)}, in-process retries {st.retries}, "
+            f"throttle waits {st.throttle_waits} totalling {st.throttle_wait_seconds:.0f} s)",
+            file=sys.stderr,
+        )
     else:
         call = baseline("429" if name == "retry-429" else "all")
         async with httpx.AsyncClient(base_url=server.api_url, timeout=30) as http:
