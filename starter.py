@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from cli import audit as audit_cli
 from cli import replay as replay_cli
 from cli import templates as templates_cli
 from cli.access import advertisers_app, users_app
-from cli.common import EXIT_BAD_INPUT, console, err, jsonable, masked_url, run_client, ui_link
+from cli.common import EXIT_BAD_INPUT, console, err, jsonable, launch_id, masked_url, run_client, ui_link
 from cli.templates import templates_app
 from cli.tokens import token_app
 from models.workflows import WORKFLOW_TYPES, describe_validation_error
@@ -70,18 +71,14 @@ def load_input(workflow: str, path: Path) -> BaseModel:
 
 
 def default_workflow_id(workflow: str, inp: BaseModel) -> str:
+    """The id operators expect: ``sync-<adv>``, ``token-refresh-<adv>``, ``launch-<name>-<6 hex>``."""
     advertiser = getattr(inp, "advertiser_id", None)
     if workflow == "AdvertiserSync" and advertiser:
         return f"sync-{advertiser}"
+    if workflow == "TokenRefresh" and advertiser:
+        return f"token-refresh-{advertiser}"
     if workflow == "CampaignLaunch":
-        import re
-        import uuid
-
-        name = getattr(getattr(inp, "campaign", None), "campaign_name", "launch")
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
-        return f"launch-{slug}-{uuid.uuid4().hex[:6]}"
-    import uuid
-
+        return launch_id(getattr(getattr(inp, "campaign", None), "campaign_name", "launch"))
     return f"{workflow.lower()}-{uuid.uuid4().hex[:12]}"
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from cli.common import EXIT_BAD_INPUT, console, err, run_client, store_session, ui_link
+from cli.common import EXIT_BAD_INPUT, console, err, launch_id, run_client, store_session, ui_link
 from models.launch import CampaignLaunchInput
 from models.workflows import CAMPAIGN_LAUNCH, describe_validation_error
 from settings import get_settings
@@ -100,8 +98,7 @@ def launch(
         for line in describe_validation_error(exc):
             err.print(f"  {line}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    slug = re.sub(r"[^a-z0-9]+", "-", inp.campaign.campaign_name.lower()).strip("-")[:40]
-    wid = workflow_id or f"launch-{slug}-{uuid.uuid4().hex[:6]}"
+    wid = workflow_id or launch_id(inp.campaign.campaign_name)
     settings = get_settings()
 
     async def go() -> None:
