@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from connector.errors import Transient
 
-
 PROBE_WAIT = 1.0
 
 
