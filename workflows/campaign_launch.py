@@ -201,6 +201,17 @@ class CampaignLaunch:
                 approver=req.approver, decision=decision, stage=stage, reason=req.reason, at=workflow.now()
             )  # type: ignore[arg-type]
         )
+        # Answer the approver with the state their decision led to. Older runs moved the state
+        # only in the main loop; the patch keeps their histories replayable.
+        if workflow.patched("approval-state-in-handler"):
+            assert self._inp is not None
+            stages = 2 if self._inp.approval_policy == "two_stage" else 1
+            if decision == "reject":
+                self._set_state("rejected")
+            elif self._approved_stages() >= stages:
+                self._set_state("approved")
+            else:
+                self._set_state(f"pending_stage_{self._approved_stages() + 1}")  # type: ignore[arg-type]
         return self._status
 
     @workflow.update(name="approve")

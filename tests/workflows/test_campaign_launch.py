@@ -104,7 +104,7 @@ async def test_single_approval_by_update(
         and "alice" in waiting.waiting_for
         and "olivia" not in waiting.waiting_for
     )
-    assert status.decisions[0].approver == "alice"
+    assert status.decisions[0].approver == "alice" and status.approval_state == "approved"
     assert result.outcome == "launched" and [d.approver for d in result.decisions] == ["alice"]
 
 
@@ -115,8 +115,8 @@ async def test_two_stage_needs_two_different_approvers(
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
         handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
         await wait_for_state(handle, "pending_stage_1")
-        await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
-        await wait_for_state(handle, "pending_stage_2")
+        first = await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
+        assert first.approval_state == "pending_stage_2" and "alice" not in first.eligible_now
         with pytest.raises(WorkflowUpdateFailedError) as same:
             await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
         with pytest.raises(WorkflowUpdateFailedError) as decided:
