@@ -28,18 +28,17 @@ from models.workflows import (
     AdvertiserSyncResult,
     TokenRefreshInput,
 )
-from settings import SEARCH_ATTRIBUTES, Settings
+from settings import Settings
+from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
 from store import Store
 from store.access import assign_advertiser, grant
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from worker import connect, run_worker
+from workflows.common import SEARCH_ATTRIBUTE_KEYS
 from workflows.token_refresh import workflow_id as token_refresh_id
 
 log = logging.getLogger("devstack")
 console = Console(soft_wrap=True)
-
-DEMO_ADVERTISER_ID = "7000000000000000001"
-DEMO_ACCESS_TOKEN = "demo-access-token"
 
 
 def venv_binary(name: str) -> str:
@@ -89,8 +88,8 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
         "--log-level",
         "error",
     ]
-    for name in SEARCH_ATTRIBUTES:
-        args += ["--search-attribute", f"{name}=Keyword"]
+    for key in SEARCH_ATTRIBUTE_KEYS:
+        args += ["--search-attribute", f"{key.name}=Keyword"]
     proc = subprocess.Popen(args, start_new_session=True)
     wait_for_port(host, int(port), "temporal dev server", proc)
     return proc

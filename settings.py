@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from store.crypto import TokenCipher
 
 TASK_QUEUE = "tiktok-ads"
-SEARCH_ATTRIBUTES = ("AdvertiserId", "CampaignName", "ApprovalState", "RecoveryState")
 
 
 class Settings(BaseSettings):

@@ -12,19 +12,12 @@ from store.changes import Change, record_change
 async def record(store: Store, advertiser_id: str, change: EntityChange) -> None:
     """Project ``change`` into the change log (once per key) with this activity's run ids."""
     info = activity.info()
+    row = Change(
+        advertiser_id=advertiser_id,
+        idempotency_key=change.key,
+        workflow_id=info.workflow_id,
+        run_id=info.workflow_run_id,
+        **change.model_dump(exclude={"key"}),
+    )
     async with store.session() as session:
-        await record_change(
-            session,
-            Change(
-                advertiser_id=advertiser_id,
-                entity_type=change.entity_type,
-                entity_id=change.entity_id,
-                before=change.before,
-                after=change.after,
-                reason=change.reason,
-                actor=change.actor,
-                idempotency_key=change.key,
-                workflow_id=info.workflow_id,
-                run_id=info.workflow_run_id,
-            ),
-        )
+        await record_change(session, row)

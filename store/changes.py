@@ -27,7 +27,7 @@ from store.tokens import as_utc
 
 
 class Change(BaseModel):
-    """What a mutating activity returns and the change log records."""
+    """One change-log row to write: an activity's change plus where and by which run."""
 
     advertiser_id: str
     entity_type: str

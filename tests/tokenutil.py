@@ -10,9 +10,10 @@ from activities.tokens import store_grant
 from connector import TikTokClient
 from connector.oauth import TokenGrant, exchange_auth_code
 from models.tables import utcnow
+from simulator import DEMO_APP_ID, DEMO_SECRET
 from store import Store, TokenCipher
 
-APP_ID, APP_SECRET = "demo-app", "demo-secret"
+APP_ID, APP_SECRET = DEMO_APP_ID, DEMO_SECRET
 
 
 async def connect_with_auth_code(

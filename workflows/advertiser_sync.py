@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         AdvertiserSyncStatus,
         SyncCounts,
     )
-    from workflows.common import ADVERTISER_ID, TIKTOK_RETRY, validated_input
+    from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=10)
 T = TypeVar("T")
@@ -77,13 +77,8 @@ class AdvertiserSync:
         """Run one named activity with the TikTok retry policy, keeping ``status`` current."""
         assert self._status is not None
         self._status.step = label
-        result: T = await workflow.execute_activity(
-            activity,
-            adv,
-            result_type=result_type,
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=TIKTOK_RETRY,
-            summary=summary,
+        result: T = await tiktok_activity(
+            activity, adv, result_type, summary=summary, start_to_close=STEP_TIMEOUT
         )
         self._status.done_steps.append(label)
         return result

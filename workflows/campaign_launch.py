@@ -38,7 +38,13 @@ with workflow.unsafe.imports_passed_through():
         UploadStep,
     )
     from models.workflows import CAMPAIGN_LAUNCH
-    from workflows.common import ADVERTISER_ID, APPROVAL_STATE, CAMPAIGN_NAME, TIKTOK_RETRY, validated_input
+    from workflows.common import (
+        ADVERTISER_ID,
+        APPROVAL_STATE,
+        CAMPAIGN_NAME,
+        tiktok_activity,
+        validated_input,
+    )
 
 STEP_TIMEOUT = timedelta(minutes=5)
 # Activities heartbeat before every TikTok call: a dead worker's attempt is retried
@@ -377,14 +383,13 @@ class CampaignLaunch:
         return change
 
     async def _run(self, activity: str, arg: Any, result_type: Any, summary: str) -> Any:
-        return await workflow.execute_activity(
+        return await tiktok_activity(
             activity,
             arg,
-            result_type=result_type,
-            start_to_close_timeout=STEP_TIMEOUT,
-            heartbeat_timeout=HEARTBEAT_TIMEOUT,
-            retry_policy=TIKTOK_RETRY,
+            result_type,
             summary=summary,
+            start_to_close=STEP_TIMEOUT,
+            heartbeat=HEARTBEAT_TIMEOUT,
         )
 
     async def _notify(self, kind: str, recipients: list[str], subject: str, key: str) -> None:

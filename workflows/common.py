@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
 from models.workflows import validated_input as validated_input  # re-exported for workflows
@@ -23,3 +25,24 @@ TIKTOK_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=64),
     maximum_attempts=10,
 )
+
+
+async def tiktok_activity(
+    name: str,
+    arg: Any,
+    result_type: Any,
+    *,
+    summary: str,
+    start_to_close: timedelta,
+    heartbeat: timedelta | None = None,
+) -> Any:
+    """Run an activity that calls TikTok, by name, with the TikTok retry policy."""
+    return await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=start_to_close,
+        heartbeat_timeout=heartbeat,
+        retry_policy=TIKTOK_RETRY,
+        summary=summary,
+    )

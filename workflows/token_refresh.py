@@ -18,7 +18,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities import names
     from models.workflows import TOKEN_REFRESH, TokenRefreshInput, TokenRefreshStatus, TokenState
-    from workflows.common import ADVERTISER_ID, TIKTOK_RETRY, validated_input
+    from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
 
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=30)
 HEALTH_CHECK_EVERY = timedelta(hours=24)
@@ -66,14 +66,10 @@ class TokenRefresh:
         self._status.next_action_at = until
 
     async def _activity(self, name: str, adv: str, summary: str) -> TokenState:
-        return await workflow.execute_activity(
-            name,
-            adv,
-            result_type=TokenState,
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=TIKTOK_RETRY,
-            summary=summary,
+        state: TokenState = await tiktok_activity(
+            name, adv, TokenState, summary=summary, start_to_close=STEP_TIMEOUT
         )
+        return state
 
     @workflow.query(name="status")
     def status(self) -> TokenRefreshStatus | None:

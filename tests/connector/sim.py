@@ -6,8 +6,10 @@ from typing import Any
 
 import httpx
 
-ADV = "7000000000000000001"
-TOKEN = "demo-access-token"
+from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
+
+ADV = DEMO_ADVERTISER_ID
+TOKEN = DEMO_ACCESS_TOKEN
 
 
 async def admin(base_url: str, method: str, path: str, json: Any = None) -> Any:

@@ -11,12 +11,13 @@ from temporalio.client import Client
 
 from activities.context import Dependencies
 from settings import Settings
+from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
 from store import Store, TokenCipher
 from store.tokens import save_tokens
 from worker import build_worker
 
-DEMO_ADVERTISER = "7000000000000000001"
-DEMO_TOKEN = "demo-access-token"
+DEMO_ADVERTISER = DEMO_ADVERTISER_ID
+DEMO_TOKEN = DEMO_ACCESS_TOKEN
 
 
 @asynccontextmanager
