@@ -9,12 +9,11 @@ import asyncio
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities import changes, names
 from activities.context import Dependencies
-from activities.errors import guarded
 from connector import files
+from models.errors import CreativeRejected, InvalidInput
 from models.launch import EntityChange, Uploaded, UploadStep
 from models.tiktok import Video
 from optimizer.guardrails import CreativeFacts, creative_problems
@@ -35,32 +34,26 @@ class CreativeActivities:
             try:
                 content = await asyncio.to_thread(Path(step.path).read_bytes)
             except OSError as exc:
-                raise ApplicationError(
-                    f"cannot read creative file {step.path}: {exc.strerror}",
-                    type="InvalidInput",
-                    non_retryable=True,
-                ) from exc
+                raise InvalidInput(f"cannot read creative file {step.path}: {exc.strerror}") from exc
         tiktok, adv = self.deps.tiktok, step.advertiser_id
-        made = await guarded(
-            files.upload(
-                tiktok,
-                adv,
-                step.kind,
-                name=step.name,
-                idempotency_key=step.key,
-                url=step.url,
-                content=content,
-            )
+        made = await files.upload(
+            tiktok,
+            adv,
+            step.kind,
+            name=step.name,
+            idempotency_key=step.key,
+            url=step.url,
+            content=content,
         )
         if isinstance(made, Video):
-            made = await guarded(files.wait_until_displayable(tiktok, adv, made.video_id))
+            made = await files.wait_until_displayable(tiktok, adv, made.video_id)
             cid, duration = made.video_id, made.duration
         else:
             cid, duration = made.image_id, None
         facts = CreativeFacts(step.kind, duration, made.size, made.format, made.width, made.height)
         problems = creative_problems(step.kind, cid, facts)
         if problems:
-            raise ApplicationError("; ".join(problems), type="CreativeRejected", non_retryable=True)
+            raise CreativeRejected("; ".join(problems))
         change = EntityChange(
             entity_type=step.kind,
             entity_id=cid,

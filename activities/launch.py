@@ -13,11 +13,9 @@ from typing import Any
 
 from sqlmodel import col, select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities import changes, names
 from activities.context import Dependencies
-from activities.errors import guarded
 from connector import files
 from connector.creation import AD, ADGROUP, CAMPAIGN, Kind, create_or_get, get_by_id
 from models.launch import (
@@ -78,8 +76,8 @@ class LaunchActivities:
         video_ids = sorted({ad.video_id for g in inp.adgroups for ad in g.ads if ad.video_id})
         image_ids = sorted({i for g in inp.adgroups for ad in g.ads for i in ad.image_ids})
         tiktok, adv = self.deps.tiktok, inp.advertiser_id
-        videos = await guarded(files.video_info(tiktok, adv, video_ids)) if video_ids else []
-        images = await guarded(files.image_info(tiktok, adv, image_ids)) if image_ids else []
+        videos = await files.video_info(tiktok, adv, video_ids) if video_ids else []
+        images = await files.image_info(tiktok, adv, image_ids) if image_ids else []
         facts = {
             v.video_id: CreativeFacts("video", v.duration, v.size, v.format, v.width, v.height)
             for v in videos
@@ -133,10 +131,7 @@ class LaunchActivities:
         """The saved template deep-merged with the request's fields, validated."""
         name = str(raw.get("template"))
         async with self.deps.store.session() as session:
-            try:
-                body = (await templates.get_template(session, name)).body
-            except templates.TemplateNotFound as exc:
-                raise ApplicationError(str(exc), type="InvalidInput", non_retryable=True) from exc
+            body = (await templates.get_template(session, name)).body
         return validated_input(CampaignLaunchInput, templates.merge(body, raw), source=f"template {name!r}")
 
     @activity.defn(name=names.NOTIFY)
@@ -181,9 +176,7 @@ class LaunchActivities:
     ) -> EntityChange:
         kind = KINDS[entity_type]
         body = {k: v for k, v in body.items() if v is not None}
-        made = await guarded(
-            create_or_get(self.deps.tiktok, kind, step.advertiser_id, body, idempotency_key=step.key)
-        )
+        made = await create_or_get(self.deps.tiktok, kind, step.advertiser_id, body, idempotency_key=step.key)
         entity_id = str(getattr(made.entity, kind.id_field))
         change = EntityChange(
             entity_type=entity_type,
@@ -205,20 +198,18 @@ class LaunchActivities:
         done: list[EntityChange] = []
         for start in range(0, len(req.ids), MAX_IDS_PER_STATUS_CALL):
             batch = req.ids[start : start + MAX_IDS_PER_STATUS_CALL]
-            before = {i: _snapshot(await guarded(get_by_id(tiktok, kind, adv, i))) for i in batch}
+            before = {i: _snapshot(await get_by_id(tiktok, kind, adv, i)) for i in batch}
             body = {"advertiser_id": adv, kind.ids_filter: batch, "operation_status": req.operation_status}
-            await guarded(
-                tiktok.post(
-                    STATUS_PATHS[req.entity_type],
-                    advertiser_id=adv,
-                    body=body,
-                    idempotency_key=f"{req.key}/{start}",
-                )
+            await tiktok.post(
+                STATUS_PATHS[req.entity_type],
+                advertiser_id=adv,
+                body=body,
+                idempotency_key=f"{req.key}/{start}",
             )
             for i in batch:
                 after = {**before[i], "operation_status": req.operation_status}
                 if req.operation_status != "DELETE":
-                    after = _snapshot(await guarded(get_by_id(tiktok, kind, adv, i)))
+                    after = _snapshot(await get_by_id(tiktok, kind, adv, i))
                 change = EntityChange(
                     entity_type=req.entity_type,
                     entity_id=i,

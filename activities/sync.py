@@ -16,7 +16,6 @@ from temporalio import activity
 
 from activities import names
 from activities.context import Dependencies
-from activities.errors import guarded
 from connector import files, management
 from models.tiktok import Ad, AdGroup, Campaign
 from models.workflows import SyncCounts
@@ -49,7 +48,7 @@ class SyncActivities:
         page_no = 0
         while True:
             try:
-                items = await guarded(anext(pages))
+                items = await anext(pages)
             except StopAsyncIteration:
                 return total
             page_no += 1
@@ -60,7 +59,7 @@ class SyncActivities:
     @activity.defn(name=names.SYNC_ADVERTISER_INFO)
     async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
         """Read ``advertiser/info/`` into the advertiser table; returns the account name."""
-        info = await guarded(management.get_advertiser(self.deps.tiktok, advertiser_id))
+        info = await management.get_advertiser(self.deps.tiktok, advertiser_id)
         async with self.deps.store.session() as session:
             await mirror.upsert_advertiser(session, info)
         return info.name
@@ -83,8 +82,8 @@ class SyncActivities:
         async with self.deps.store.session() as session:
             video_ids, image_ids = await mirror.creative_ids_in_use(session, advertiser_id)
         tiktok = self.deps.tiktok
-        videos = await guarded(files.video_info(tiktok, advertiser_id, video_ids))
-        images = await guarded(files.image_info(tiktok, advertiser_id, image_ids))
+        videos = await files.video_info(tiktok, advertiser_id, video_ids)
+        images = await files.image_info(tiktok, advertiser_id, image_ids)
         async with self.deps.store.session() as session:
             return {
                 "videos": await mirror.upsert_creatives(session, advertiser_id, videos),

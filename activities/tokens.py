@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities import names
-from activities.errors import guarded
 from connector.client import TikTokClient
 from connector.errors import AuthorizationFailed, Transient
 from connector.management import get_advertiser
@@ -181,7 +180,7 @@ class TokenActivities:
 
     @activity.defn(name=names.TOKEN_STATE)
     async def token_state(self, advertiser_id: str) -> TokenState:
-        return token_state(await guarded(self.tokens.load(advertiser_id, fresh=True)))
+        return token_state(await self.tokens.load(advertiser_id, fresh=True))
 
     @activity.defn(name=names.REFRESH_TOKEN)
     async def refresh_token(self, advertiser_id: str) -> TokenState:
@@ -191,13 +190,13 @@ class TokenActivities:
         workflow's clock (identical to the wall clock in production).
         """
         now = activity.info().current_attempt_scheduled_time
-        current = await guarded(self.tokens.load(advertiser_id, fresh=True))
+        current = await self.tokens.load(advertiser_id, fresh=True)
         if self.tokens.due(current, now):
-            current = await guarded(self.tokens.refresh(advertiser_id, current.version, now=now))
+            current = await self.tokens.refresh(advertiser_id, current.version, now=now)
         return token_state(current)
 
     @activity.defn(name=names.CHECK_TOKEN)
     async def check_token(self, advertiser_id: str) -> TokenState:
         """A health call with the token (``advertiser/info/``); a revoked token fails for good."""
-        await guarded(get_advertiser(self.tiktok, advertiser_id))
-        return token_state(await guarded(self.tokens.load(advertiser_id, fresh=True)))
+        await get_advertiser(self.tiktok, advertiser_id)
+        return token_state(await self.tokens.load(advertiser_id, fresh=True))

@@ -2,7 +2,11 @@
 
 Closed: calls flow; ``threshold`` consecutive transient failures open it. Open: calls
 fail at once with :class:`CircuitOpen` until ``cooldown`` passes. Half-open: one probe
-call is let through; success closes the circuit, failure opens it again.
+call is let through, and whatever becomes of it settles the circuit: a transient failure
+opens it again; a success, or any answer TikTok gave (a rate limit, a parameter or an
+auth error) closes it, since TikTok is reachable for the account; a probe that ends
+without an answer (cancelled, or failed inside this process) hands the probe to the next
+call.
 """
 
 from __future__ import annotations
@@ -12,13 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from connector.errors import Transient
+from models.errors import CircuitOpen
 
 PROBE_WAIT = 1.0
 
-
-class CircuitOpen(Transient):
-    """Calls for this advertiser are paused after repeated failures; retry after the cool-down."""
+__all__ = ["PROBE_WAIT", "CircuitBreaker", "CircuitOpen", "State"]
 
 
 class State(StrEnum):
@@ -76,6 +78,20 @@ class CircuitBreaker:
 
     def record_success(self, key: str) -> None:
         self._circuits.pop(key, None)
+
+    def record_answer(self, key: str) -> None:
+        """TikTok answered with a permanent error or a rate limit: not the account's health,
+        but proof that TikTok is reachable, so a half-open circuit closes."""
+        circuit = self._circuits.get(key)
+        if circuit is not None and circuit.state is State.HALF_OPEN:
+            self._circuits.pop(key, None)
+
+    def record_abandoned(self, key: str) -> None:
+        """The call ended without any answer (cancelled, or failed before sending): if it was
+        the probe, the next call probes instead."""
+        circuit = self._circuits.get(key)
+        if circuit is not None and circuit.state is State.HALF_OPEN:
+            circuit.probing = False
 
     def record_failure(self, key: str) -> None:
         """Count a transient failure; permanent errors are not the account's health."""

@@ -277,8 +277,38 @@ class TikTokClient:
         headers: dict[str, str] | None,
     ) -> Any:
         attempts[0] += 1
-        if advertiser_id:
-            self.breaker.before_call(advertiser_id)
+        exchange = (method, url, path, family, advertiser_id, attempts[0], token, params, json_body, headers)
+        if not advertiser_id:
+            return await self._throttled(*exchange)
+        self.breaker.before_call(advertiser_id)
+        try:
+            data = await self._throttled(*exchange)
+        except Transient:
+            self.breaker.record_failure(advertiser_id)
+            raise
+        except TikTokError:
+            self.breaker.record_answer(advertiser_id)
+            raise
+        except BaseException:
+            self.breaker.record_abandoned(advertiser_id)
+            raise
+        self.breaker.record_success(advertiser_id)
+        return data
+
+    async def _throttled(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        family: str,
+        advertiser_id: str | None,
+        attempt: int,
+        token: str | None,
+        params: dict[str, str] | None,
+        json_body: dict[str, Any] | Multipart | None,
+        headers: dict[str, str] | None,
+    ) -> Any:
+        """Wait for room in the throttle's windows, exchange, and stamp the answer's time."""
         ticket = None
         if self.limits is not None:
             scopes = self.limits.scopes(self.app_id, advertiser_id, family, processes=self.processes)
@@ -289,7 +319,7 @@ class TikTokClient:
                 self.metrics.usage(family, advertiser_id, max(self.throttle.usage(key, w) for w in windows))
         try:
             return await self._exchange(
-                method, url, path, family, advertiser_id, attempts[0], token, params, json_body, headers
+                method, url, path, family, advertiser_id, attempt, token, params, json_body, headers
             )
         finally:
             if ticket is not None:
@@ -350,8 +380,6 @@ class TikTokClient:
             finally:
                 self.metrics.call(family, time.perf_counter() - started)
             span.set_attribute("tiktok.code", 0)
-            if advertiser_id:
-                self.breaker.record_success(advertiser_id)
             return data
 
     def _failed(self, span: Any, family: str, advertiser_id: str | None, err: TikTokError) -> None:
@@ -360,8 +388,6 @@ class TikTokClient:
         if err.request_id:
             span.set_attribute("tiktok.request_id", err.request_id)
         self.metrics.error(family, type(err).__name__)
-        if advertiser_id and isinstance(err, Transient) and not isinstance(err, RateLimited):
-            self.breaker.record_failure(advertiser_id)
         log.warning(
             "tiktok %s failed: %s (advertiser=%s class=%s)", family, err, advertiser_id, type(err).__name__
         )

@@ -11,6 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from models.errors import InvalidInput
+
 ADVERTISER_SYNC = "AdvertiserSync"
 CAMPAIGN_LAUNCH = "CampaignLaunch"
 CREATIVE_INGEST = "CreativeIngest"
@@ -64,8 +66,6 @@ def validated_input(model: type[M], inp: M | dict[str, Any], *, source: str | No
     anything else arrives as a dict and fails the workflow here, instead of failing the
     workflow task forever on a decoding error.
     """
-    from temporalio.exceptions import ApplicationError
-
     if isinstance(inp, model):
         return inp
     try:
@@ -73,12 +73,7 @@ def validated_input(model: type[M], inp: M | dict[str, Any], *, source: str | No
     except ValidationError as exc:
         problems = describe_validation_error(exc)
         where = f" from {source}" if source else ""
-        raise ApplicationError(
-            f"invalid {model.__name__}{where}: " + "; ".join(problems),
-            problems,
-            type="InvalidInput",
-            non_retryable=True,
-        ) from None
+        raise InvalidInput(f"invalid {model.__name__}{where}: " + "; ".join(problems), problems) from None
 
 
 class WorkflowInput(BaseModel):

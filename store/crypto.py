@@ -12,13 +12,9 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from models.errors import TokenDecryptError, TokenKeyMissing
 
-class TokenKeyMissing(RuntimeError):
-    """No token encryption key is configured outside dev."""
-
-
-class TokenDecryptError(RuntimeError):
-    """A stored token cannot be decrypted with the configured key (key changed or data edited)."""
+__all__ = ["TokenCipher", "TokenDecryptError", "TokenKeyMissing"]
 
 
 class TokenCipher:

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from models.errors import TemplateNotFound
 from models.tables import LaunchTemplateRow, utcnow
 
-
-class TemplateNotFound(LookupError):
-    pass
+__all__ = ["TemplateNotFound", "get_template", "list_templates", "merge", "save_template", "set_path"]
 
 
 async def save_template(

@@ -9,8 +9,11 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.errors import TokenNotFound
 from models.tables import OAuthTokenRow, utcnow
 from store.crypto import TokenCipher
+
+__all__ = ["TokenNotFound", "Tokens", "load_tokens", "save_tokens"]
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -18,10 +21,6 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
-
-
-class TokenNotFound(LookupError):
-    """No token is stored for this advertiser: it was never connected."""
 
 
 @dataclass(frozen=True, repr=False)

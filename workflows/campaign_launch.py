@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import names
+    from models.errors import GuardrailViolation, InvalidInput, LaunchFailed
     from models.launch import (
         AdSpec,
         ApprovalRequest,
@@ -70,11 +71,9 @@ class CampaignLaunch:
         plan: LaunchPlan = await self._run(names.PREPARE_LAUNCH, inp, LaunchPlan, "Guardrails and pre-flight")
         if plan.violations:
             lines = [f"{v.field}: {v.message} [{v.rule}]" for v in plan.violations]
-            raise ApplicationError(
+            raise GuardrailViolation(
                 f"launch refused, {len(lines)} violation(s): " + "; ".join(lines),
                 [v.model_dump() for v in plan.violations],
-                type="GuardrailViolation",
-                non_retryable=True,
             )
         self._status.approvers = plan.approvers
         self._status.recommendation = plan.recommendation
@@ -88,11 +87,9 @@ class CampaignLaunch:
         except ActivityError as err:
             await self._compensate(inp)
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            raise ApplicationError(
+            raise LaunchFailed(
                 f"launch failed while {self._status.step}: {cause}; "
-                f"{'paused' if inp.on_failure == 'pause' else 'deleted'} what was created",
-                type="LaunchFailed",
-                non_retryable=True,
+                f"{'paused' if inp.on_failure == 'pause' else 'deleted'} what was created"
             ) from err
         self._status.step = "done"
         return LaunchResult(
@@ -116,11 +113,9 @@ class CampaignLaunch:
                 names.RESOLVE_TEMPLATE, given, CampaignLaunchInput, f"Apply template {template}"
             )
         except ActivityError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type == "InvalidInput":
-                raise ApplicationError(
-                    cause.message, *cause.details, type="InvalidInput", non_retryable=True
-                ) from err
+            invalid = InvalidInput.find(err)
+            if invalid is not None:
+                raise InvalidInput(invalid.message, *invalid.details) from err
             raise
         return resolved
 

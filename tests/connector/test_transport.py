@@ -47,12 +47,14 @@ def test_codes_map_to_one_class(code: int, cls: type) -> None:
 
 
 def test_application_error_carries_type_and_retryability() -> None:
-    err = RateLimited("Too many requests", code=40100, request_id="r1", retry_after=3).to_application_error()
+    err = RateLimited("Too many requests", code=40100, request_id="r1", retry_after=3)
     assert (err.type, err.non_retryable) == ("RateLimited", False)
     assert err.next_retry_delay is not None and err.next_retry_delay.total_seconds() == 3
-    perm = InvalidRequest("bad budget", code=40002, request_id="r2").to_application_error()
+    err.retry_after = 20  # the client raises a wait it learned after construction
+    assert err.next_retry_delay.total_seconds() == 20
+    perm = InvalidRequest("bad budget", code=40002, request_id="r2")
     assert (perm.type, perm.non_retryable) == ("InvalidRequest", True)
-    assert "request_id=r2" in perm.message
+    assert "request_id=r2" in perm.message and perm.details[0]["code"] == 40002
 
 
 def test_lists_and_objects_are_json_encoded() -> None:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
+from models.errors import GuardrailViolation, InvalidInput, LaunchFailed
 from models.launch import ApprovalRequest, CampaignLaunchInput, LaunchResult, LaunchStatus
 from models.tables import ChangeLogRow, NotificationRow
 from store import Store, TokenCipher
@@ -204,8 +204,8 @@ async def test_guardrails_list_every_violation_and_create_nothing(
                 id=f"launch-{uuid.uuid4().hex[:8]}",
                 task_queue=tq,
             )
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == "GuardrailViolation" and cause.non_retryable
+    cause = GuardrailViolation.find(info.value)
+    assert cause is not None and cause.non_retryable
     rules = {(v["field"], v["rule"]) for v in cause.details[0]}
     assert rules == {
         ("requester", "rbac"),
@@ -240,8 +240,8 @@ async def test_failure_after_creation_pauses_what_was_created(
                 id=f"launch-{uuid.uuid4().hex[:8]}",
                 task_queue=tq,
             )
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == "LaunchFailed"
+    cause = LaunchFailed.find(info.value)
+    assert cause is not None
     assert "creating ad 1/2 of ad group 1" in cause.message and "prohibited content" in cause.message
     on = await _on_tiktok(fresh_simulator.base_url, name)
     assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 1, 0]
@@ -291,8 +291,8 @@ async def test_launch_from_a_template_with_overrides(
     assert (len(result.created.adgroup_ids), len(result.created.ad_ids)) == (2, 3)  # from the template
     assert on["campaigns"][0].budget == 800  # the override won over the template's 500
     assert status.recommendation is not None and status.recommendation.bid_strategy == "cost_cap"
-    assert isinstance(unknown.value.cause, ApplicationError) and unknown.value.cause.type == "InvalidInput"
-    assert "no launch template named 'nope'" in unknown.value.cause.message
+    invalid = InvalidInput.find(unknown.value)
+    assert invalid is not None and "no launch template named 'nope'" in invalid.message
 
 
 async def test_creatives_given_as_url_and_file_are_uploaded_once(

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
+from models.errors import AuthorizationFailed
 from models.workflows import TokenRefreshInput, TokenRefreshStatus
 from store import Store, TokenCipher
 from store.tokens import load_tokens
@@ -74,6 +74,5 @@ async def test_revoked_long_term_token_fails_the_workflow(
                 id=f"token-refresh-{uuid.uuid4().hex[:6]}",
                 task_queue=tq,
             )
-    cause = info.value.cause.cause
-    assert isinstance(cause, ApplicationError)
-    assert cause.type == "AuthorizationFailed" and cause.non_retryable
+    cause = AuthorizationFailed.find(info.value)
+    assert cause is not None and cause.non_retryable
