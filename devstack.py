@@ -19,23 +19,24 @@ from pathlib import Path
 
 from rich.console import Console
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy
 
 from models.workflows import (
     ADVERTISER_SYNC,
+    SEARCH_ATTRIBUTE_KEYS,
     TOKEN_REFRESH,
     AdvertiserSyncInput,
     AdvertiserSyncResult,
     TokenRefreshInput,
+    sync_id,
+    token_refresh_id,
 )
 from settings import Settings
 from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
 from store import Store
 from store.access import assign_advertiser, grant
 from store.tokens import TokenNotFound, load_tokens, save_tokens
-from worker import connect, run_worker
-from workflows.common import SEARCH_ATTRIBUTE_KEYS
-from workflows.token_refresh import workflow_id as token_refresh_id
+from temporal_client import connect, start_workflow, ui_link
+from worker import run_worker
 
 log = logging.getLogger("devstack")
 console = Console(soft_wrap=True)
@@ -161,32 +162,23 @@ async def connect_with_retry(settings: Settings, within: float = 30) -> Client:
             await asyncio.sleep(0.3)
 
 
-def workflow_url(settings: Settings, workflow_id: str) -> str:
-    return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
-
-
 async def run_demo(settings: Settings) -> AdvertiserSyncResult:
     client = await connect_with_retry(settings)
-    workflow_id = f"sync-{DEMO_ADVERTISER_ID}"
-    handle = await client.start_workflow(
+    sync = sync_id(DEMO_ADVERTISER_ID)
+    started = await start_workflow(
+        client,
+        settings,
         ADVERTISER_SYNC,
         AdvertiserSyncInput(advertiser_id=DEMO_ADVERTISER_ID),
-        id=workflow_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        workflow_id=sync,
         result_type=AdvertiserSyncResult,
     )
-    console.print(f"[bold]Demo[/] AdvertiserSync started: watch it at {workflow_url(settings, workflow_id)}")
-    result = await handle.result()
+    console.print(f"[bold]Demo[/] AdvertiserSync started: watch it at {ui_link(settings, sync)}")
+    result: AdvertiserSyncResult = await started.handle.result()
     refresh_id = token_refresh_id(DEMO_ADVERTISER_ID)
-    await client.start_workflow(
-        TOKEN_REFRESH,
-        TokenRefreshInput(advertiser_id=DEMO_ADVERTISER_ID),
-        id=refresh_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    console.print(f"TokenRefresh keeps the demo token healthy: {workflow_url(settings, refresh_id)}")
+    inp = TokenRefreshInput(advertiser_id=DEMO_ADVERTISER_ID)
+    await start_workflow(client, settings, TOKEN_REFRESH, inp, workflow_id=refresh_id)
+    console.print(f"TokenRefresh keeps the demo token healthy: {ui_link(settings, refresh_id)}")
     console.print(
         f"[green]Synced[/] {result.advertiser_name}: {result.campaigns.fetched} campaigns, "
         f"{result.adgroups.fetched} ad groups, {result.ads.fetched} ads, "

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = TASK_QUEUE
     temporal_ui_port: int = 8233
+    # TLS to a self-hosted cluster or Temporal Cloud: mTLS with cert + key (and a CA for a
+    # private one), or an API key (Temporal Cloud), which turns TLS on by itself.
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
     metrics_port: int = 9464
     metrics_host: str = "127.0.0.1"
 

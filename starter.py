@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,12 +22,13 @@ from cli import audit as audit_cli
 from cli import replay as replay_cli
 from cli import templates as templates_cli
 from cli.access import advertisers_app, users_app
-from cli.common import EXIT_BAD_INPUT, console, err, jsonable, launch_id, masked_url, run_client, ui_link
+from cli.common import EXIT_BAD_INPUT, console, err, jsonable, masked_url, run_client
 from cli.templates import templates_app
 from cli.tokens import token_app
-from models.workflows import WORKFLOW_TYPES, describe_validation_error
+from models.workflows import describe_validation_error
 from settings import get_settings
-from workflows.catalog import WORKFLOWS
+from temporal_client import connect, default_workflow_id, start_workflow, ui_link
+from workflows.catalog import WORKFLOWS, unknown_type_message
 
 app = typer.Typer(help="TikTok Ads operations as durable Temporal workflows.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -46,11 +46,7 @@ app.command()(templates_cli.launch)
 def load_input(workflow: str, path: Path) -> BaseModel:
     """Read and validate a workflow's JSON input, or exit with the reasons."""
     if workflow not in WORKFLOWS:
-        known = ", ".join(sorted(WORKFLOWS))
-        later = ", ".join(t for t in WORKFLOW_TYPES if t not in WORKFLOWS)
-        err.print(f"[red]unknown or not yet available workflow type {workflow!r}[/]; available: {known}")
-        if workflow in WORKFLOW_TYPES:
-            err.print(f"({workflow} is reserved and arrives with its own issue; not yet built: {later})")
+        err.print(unknown_type_message(workflow), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
         raw: Any = json.loads(path.read_text())
@@ -68,18 +64,6 @@ def load_input(workflow: str, path: Path) -> BaseModel:
         for line in describe_validation_error(exc):
             err.print(f"  {line}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def default_workflow_id(workflow: str, inp: BaseModel) -> str:
-    """The id operators expect: ``sync-<adv>``, ``token-refresh-<adv>``, ``launch-<name>-<6 hex>``."""
-    advertiser = getattr(inp, "advertiser_id", None)
-    if workflow == "AdvertiserSync" and advertiser:
-        return f"sync-{advertiser}"
-    if workflow == "TokenRefresh" and advertiser:
-        return f"token-refresh-{advertiser}"
-    if workflow == "CampaignLaunch":
-        return launch_id(getattr(getattr(inp, "campaign", None), "campaign_name", "launch"))
-    return f"{workflow.lower()}-{uuid.uuid4().hex[:12]}"
 
 
 @app.command()
@@ -134,19 +118,11 @@ def start(
     wid = workflow_id or default_workflow_id(workflow, inp)
 
     async def _go() -> Any:
-        from temporalio.common import WorkflowIDConflictPolicy
-
-        from worker import connect
-
         client = await connect(settings)
-        handle = await client.start_workflow(
-            workflow,
-            inp,
-            id=wid,
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        console.print(f"started {workflow} id={handle.id} run={handle.result_run_id}")
+        started = await start_workflow(client, settings, workflow, inp, workflow_id=wid)
+        handle = started.handle
+        verb = "started" if started.new else "already running:"
+        console.print(f"{verb} {workflow} id={handle.id}")
         console.print(ui_link(settings, handle.id))
         return await handle.result() if wait else None
 
@@ -161,8 +137,6 @@ def status(workflow_id: Annotated[str, typer.Argument(help="workflow id")]) -> N
     settings = get_settings()
 
     async def _go() -> dict[str, Any]:
-        from worker import connect
-
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
         desc = await handle.describe()

@@ -12,13 +12,7 @@ import logging
 import signal
 from datetime import timedelta
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.context import Dependencies
@@ -28,55 +22,10 @@ from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from connector import redact
 from settings import Settings, get_settings
+from temporal_client import connect, metrics_runtime
 from workflows.catalog import all_workflow_classes
-from workflows.common import SEARCH_ATTRIBUTE_KEYS
 
 log = logging.getLogger("worker")
-
-_runtimes: dict[str, Runtime] = {}
-
-
-def metrics_runtime(bind_address: str) -> Runtime:
-    """One Temporal runtime per metrics address (each runtime owns threads: reuse them)."""
-    if bind_address not in _runtimes:
-        _runtimes[bind_address] = Runtime(
-            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
-        )
-    return _runtimes[bind_address]
-
-
-async def connect(settings: Settings, *, metrics: bool = False) -> Client:
-    """A client with this project's converter and tracing; ``metrics`` serves Prometheus."""
-    runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}") if metrics else None
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        interceptors=[TracingInterceptor()],
-        runtime=runtime,
-    )
-
-
-async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
-    """Register the project's Keyword search attributes that the namespace lacks; returns those added."""
-    try:
-        existing = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace)
-        )
-        known = set(existing.custom_attributes) | set(existing.system_attributes)
-    except RPCError as exc:  # the time-skipping test server cannot list, only add
-        if exc.status != RPCStatusCode.UNIMPLEMENTED:
-            raise
-        known = set()
-    missing = [key.name for key in SEARCH_ATTRIBUTE_KEYS if key.name not in known]
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(
-                namespace=namespace,
-                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
-            )
-        )
-    return missing
 
 
 def activities_for(deps: Dependencies) -> list[object]:

@@ -16,7 +16,7 @@ from connector import files
 from models.errors import CreativeRejected, InvalidInput
 from models.launch import EntityChange, Uploaded, UploadStep
 from models.tiktok import Video
-from optimizer.guardrails import CreativeFacts, creative_problems
+from policy.guardrails import CreativeFacts, creative_problems
 
 
 class CreativeActivities:

@@ -32,8 +32,8 @@ from models.launch import (
 )
 from models.tables import AdGroupRow, NotificationRow
 from models.workflows import validated_input
-from optimizer.guardrails import CreativeFacts, LaunchContext, check_launch
-from optimizer.recommender import recommend
+from policy.guardrails import CreativeFacts, LaunchContext, check_launch
+from policy.recommender import recommend
 from store import access, templates
 
 KINDS: dict[str, Kind[Any]] = {"campaign": CAMPAIGN, "adgroup": ADGROUP, "ad": AD}

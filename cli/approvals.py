@@ -13,9 +13,10 @@ import typer
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from cli.common import EXIT_REFUSED, console, err, run_client, ui_link
+from cli.common import EXIT_REFUSED, console, err, run_client
 from models.launch import ApprovalRequest, LaunchStatus
 from settings import get_settings
+from temporal_client import connect, ui_link
 
 PENDING_QUERY = (
     'WorkflowType = "CampaignLaunch" AND ExecutionStatus = "Running" '
@@ -27,8 +28,6 @@ def _decide(name: str, workflow_id: str, approver: str, reason: str | None, stag
     settings = get_settings()
 
     async def go() -> LaunchStatus:
-        from worker import connect
-
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
         return await handle.execute_update(
@@ -71,8 +70,6 @@ def pending(
     settings = get_settings()
 
     async def go() -> list[dict[str, Any]]:
-        from worker import connect
-
         client = await connect(settings)
         rows = []
         async for wf in client.list_workflows(PENDING_QUERY):

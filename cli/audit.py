@@ -21,13 +21,12 @@ from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
 from settings import get_settings
 from store import Store
 from store.changes import changes_for, verify_chain
+from temporal_client import connect
 
 
 async def _collect(
     workflow_id: str | None, advertiser: str | None, since: datetime | None
 ) -> tuple[list[AuditEntry], list[str]]:
-    from worker import connect
-
     client = await connect(get_settings())
     histories = []
     if workflow_id:

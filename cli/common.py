@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,12 +21,6 @@ err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
-
-
-def launch_id(campaign_name: str) -> str:
-    """``launch-<slug of the campaign name>-<6 hex>``: readable in the UI, unique per start."""
-    slug = re.sub(r"[^a-z0-9]+", "-", campaign_name.lower()).strip("-")[:40] or "launch"
-    return f"launch-{slug}-{uuid.uuid4().hex[:6]}"
 
 
 @asynccontextmanager
@@ -54,10 +46,6 @@ def run_client(fn: Any) -> Any:
     except RPCError as exc:
         err.print(f"[red]Temporal refused:[/] {exc.message}")
         raise typer.Exit(EXIT_FAILED) from None
-
-
-def ui_link(settings: Settings, workflow_id: str) -> str:
-    return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
 
 
 def masked_url(settings: Settings) -> str:

@@ -21,6 +21,7 @@ from temporalio.worker import Replayer
 
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
 from settings import get_settings
+from temporal_client import connect
 from workflows.catalog import all_workflow_classes
 
 
@@ -68,8 +69,6 @@ def replay(
     async def go() -> tuple[int, dict[str, str]]:
         histories: list[WorkflowHistory] = [history_from_file(p) for p in file or []]
         if workflow_id or query:
-            from worker import connect
-
             client = await connect(settings)
             if workflow_id:
                 histories.append(await client.get_workflow_handle(workflow_id).fetch_history())

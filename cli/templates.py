@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from cli.common import EXIT_BAD_INPUT, console, err, launch_id, run_client, store_session, ui_link
+from cli.common import EXIT_BAD_INPUT, console, err, run_client, store_session
 from models.launch import CampaignLaunchInput
 from models.workflows import CAMPAIGN_LAUNCH, describe_validation_error
 from settings import get_settings
 from store.templates import TemplateNotFound, get_template, list_templates, merge, save_template, set_path
+from temporal_client import connect, new_launch_id, start_workflow, ui_link
 
 templates_app = typer.Typer(help="Launch templates: objective, budget, period, regions, ages, bid strategy.")
 
@@ -98,14 +99,12 @@ def launch(
         for line in describe_validation_error(exc):
             err.print(f"  {line}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    wid = workflow_id or launch_id(inp.campaign.campaign_name)
+    wid = workflow_id or new_launch_id(inp.campaign.campaign_name)
     settings = get_settings()
 
-    async def go() -> None:
-        from worker import connect
-
+    async def go() -> bool:
         client = await connect(settings)
-        await client.start_workflow(CAMPAIGN_LAUNCH, given, id=wid, task_queue=settings.task_queue)
+        return (await start_workflow(client, settings, CAMPAIGN_LAUNCH, given, workflow_id=wid)).new
 
-    run_client(go)
-    console.print(f"started CampaignLaunch {wid} from template {template}\n{ui_link(settings, wid)}")
+    verb = "started" if run_client(go) else "already running:"
+    console.print(f"{verb} CampaignLaunch {wid} from template {template}\n{ui_link(settings, wid)}")

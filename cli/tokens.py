@@ -63,8 +63,8 @@ def token_connect(
     from connector import TikTokClient, TikTokError
     from connector.oauth import exchange_auth_code
     from models.tables import utcnow
-    from models.workflows import TOKEN_REFRESH, TokenRefreshInput
-    from workflows.token_refresh import workflow_id
+    from models.workflows import TOKEN_REFRESH, TokenRefreshInput, token_refresh_id
+    from temporal_client import connect, start_workflow
 
     settings = get_settings()
 
@@ -78,18 +78,11 @@ def token_connect(
             for advertiser_id in grant.advertiser_ids:
                 await store_grant(session, cipher, advertiser_id, settings.tiktok_app_id, grant, now)
         if start_refresh:
-            from temporalio.common import WorkflowIDConflictPolicy
-
-            from worker import connect
-
             client_t = await connect(settings)
             for advertiser_id in grant.advertiser_ids:
-                await client_t.start_workflow(
-                    TOKEN_REFRESH,
-                    TokenRefreshInput(advertiser_id=advertiser_id),
-                    id=workflow_id(advertiser_id),
-                    task_queue=settings.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                inp = TokenRefreshInput(advertiser_id=advertiser_id)
+                await start_workflow(
+                    client_t, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
                 )
         return grant.advertiser_ids
 

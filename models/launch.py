@@ -1,7 +1,7 @@
 """``CampaignLaunch``: its input (plain JSON), decisions, status and result.
 
 Field names follow TikTok's create endpoints where they map one to one, so an operator
-who knows the API recognises them; guardrails are checked in ``optimizer.guardrails``.
+who knows the API recognises them; guardrails are checked in ``policy.guardrails``.
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
-"""Workflow type names and the input/output models of each workflow.
+"""Workflow type names, workflow ids, search attributes, and the input/output models.
 
-Names are a public interface: operators type them in the Temporal UI and CLI.
-Inputs are single pydantic models that accept plain JSON.
+Names are a public interface: operators type them in the Temporal UI and CLI, so they are
+defined here once (sandbox-safe, so workflows use them too). Inputs are single pydantic
+models that accept plain JSON.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from temporalio.common import SearchAttributeKey
 
 from models.errors import InvalidInput
 
@@ -36,6 +39,29 @@ WORKFLOW_TYPES = (
     TOKEN_REFRESH,
     DAILY_REPORT,
 )
+
+# Search attributes (Keyword), registered by `make demo` and documented for production.
+ADVERTISER_ID = SearchAttributeKey.for_keyword("AdvertiserId")
+CAMPAIGN_NAME = SearchAttributeKey.for_keyword("CampaignName")
+APPROVAL_STATE = SearchAttributeKey.for_keyword("ApprovalState")
+RECOVERY_STATE = SearchAttributeKey.for_keyword("RecoveryState")  # set by RejectionRecovery
+SEARCH_ATTRIBUTE_KEYS = (ADVERTISER_ID, CAMPAIGN_NAME, APPROVAL_STATE, RECOVERY_STATE)
+
+
+def sync_id(advertiser_id: str) -> str:
+    """``sync-<advertiser>``: one AdvertiserSync per advertiser at a time."""
+    return f"sync-{advertiser_id}"
+
+
+def token_refresh_id(advertiser_id: str) -> str:
+    """``token-refresh-<advertiser>``: the one TokenRefresh of an advertiser."""
+    return f"token-refresh-{advertiser_id}"
+
+
+def launch_id(campaign_name: str, unique: str) -> str:
+    """``launch-<slug of the campaign name>-<unique>``: readable in the UI, unique per start."""
+    slug = re.sub(r"[^a-z0-9]+", "-", campaign_name.lower()).strip("-")[:40] or "launch"
+    return f"launch-{slug}-{unique}"
 
 
 def _advertiser_id(value: str) -> str:
@@ -81,11 +107,18 @@ class WorkflowInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def summary(self) -> str:
+        """One line for the Temporal UI's summary of a run started with this input."""
+        return type(self).__name__.removesuffix("Input")
+
 
 class AdvertiserSyncInput(WorkflowInput):
     """Input of ``AdvertiserSync``: ``{"advertiser_id": "7000000000000000001"}``."""
 
     advertiser_id: AdvertiserId = Field(description="TikTok advertiser id (digits only)")
+
+    def summary(self) -> str:
+        return f"Mirror advertiser {self.advertiser_id} (campaigns, ad groups, ads, creatives)"
 
 
 class SyncCounts(BaseModel):
@@ -129,6 +162,9 @@ class TokenRefreshInput(WorkflowInput):
     """Input of ``TokenRefresh``: one long-running workflow per advertiser."""
 
     advertiser_id: AdvertiserId = Field(description="TikTok advertiser id (digits only)")
+
+    def summary(self) -> str:
+        return f"Keep the TikTok token of advertiser {self.advertiser_id} alive"
 
 
 class TokenState(BaseModel):

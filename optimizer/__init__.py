@@ -1,1 +1,2 @@
-"""Pure decision logic, no I/O: guardrails now; bandits, Bayesian models and pacing later."""
+"""Pure decision logic, no I/O: bandits, Bayesian models, pacing and bidding for the
+``OptimizationCycle``. Every decision it proposes is clipped by ``policy`` afterwards."""

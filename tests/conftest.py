@@ -15,8 +15,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from store import Store, TokenCipher
+from temporal_client import ensure_search_attributes
 from tests.dbutil import configured_url, fresh_postgres, sqlite_url
-from worker import ensure_search_attributes
 
 if TYPE_CHECKING:
     from simulator import SimulatorServer

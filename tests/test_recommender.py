@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cli.templates import parse_sets
-from optimizer.recommender import recommend
+from policy.recommender import recommend
 from store.templates import merge
 from tests.workflows.launch_helpers import launch_input
 

@@ -81,3 +81,16 @@ def test_token_set_stores_the_token_encrypted(tmp_path: Path, monkeypatch: pytes
     assert blob and b"tok-very-secret" not in blob
     assert all(b"tok-very-secret" not in f.read_bytes() for f in tmp_path.glob("app.db*"))
     assert bad.exit_code == EXIT_BAD_INPUT and "advertiser_id" in bad.output
+
+
+def test_ttads_console_script_runs_outside_the_checkout(tmp_path: Path) -> None:
+    """The installed ``ttads`` entry point finds every package of the CLI (it once missed ``cli``)."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "ttads"
+    done = subprocess.run(
+        [str(script), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "approve" in done.stdout and "audit" in done.stdout

@@ -1,14 +1,21 @@
-"""Which workflow class and input model belong to each public workflow type name."""
+"""Which workflow class and input model belong to each public workflow type name, and the
+answer to a type the service does not have."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections.abc import Sequence
 
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RawValue
+
+from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
     TOKEN_REFRESH,
+    WORKFLOW_TYPES,
     AdvertiserSyncInput,
     TokenRefreshInput,
 )
@@ -24,5 +31,22 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
 }
 
 
+def unknown_type_message(name: str) -> str:
+    available = ", ".join(sorted(WORKFLOWS))
+    later = [t for t in WORKFLOW_TYPES if t not in WORKFLOWS]
+    reserved = f" ({name} is reserved and not built yet)" if name in later else ""
+    return f"no workflow type {name!r} on this worker{reserved}; available: {available}"
+
+
+@workflow.defn(dynamic=True)
+class UnknownWorkflow:
+    """Any type the worker does not know (a typo in ``temporal workflow start --type``) fails
+    at once naming the types it has, instead of sitting RUNNING with a failing task."""
+
+    @workflow.run
+    async def run(self, args: Sequence[RawValue]) -> None:
+        raise UnknownWorkflowType(unknown_type_message(workflow.info().workflow_type))
+
+
 def all_workflow_classes() -> list[type]:
-    return [cls for cls, _ in WORKFLOWS.values()]
+    return [*(cls for cls, _ in WORKFLOWS.values()), UnknownWorkflow]

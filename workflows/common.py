@@ -6,16 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 
+from models.workflows import ADVERTISER_ID as ADVERTISER_ID
+from models.workflows import APPROVAL_STATE as APPROVAL_STATE
+from models.workflows import CAMPAIGN_NAME as CAMPAIGN_NAME
 from models.workflows import validated_input as validated_input  # re-exported for workflows
-
-ADVERTISER_ID = SearchAttributeKey.for_keyword("AdvertiserId")
-CAMPAIGN_NAME = SearchAttributeKey.for_keyword("CampaignName")
-APPROVAL_STATE = SearchAttributeKey.for_keyword("ApprovalState")
-RECOVERY_STATE = SearchAttributeKey.for_keyword("RecoveryState")
-
-SEARCH_ATTRIBUTE_KEYS = (ADVERTISER_ID, CAMPAIGN_NAME, APPROVAL_STATE, RECOVERY_STATE)
 
 # TikTok calls: 1 s doubling to 64 s (the spec's backoff); permanent errors are
 # non-retryable ApplicationErrors raised by the connector, so they stop at once.

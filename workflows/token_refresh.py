@@ -25,10 +25,6 @@ HEALTH_CHECK_EVERY = timedelta(hours=24)
 STEP_TIMEOUT = timedelta(minutes=2)
 
 
-def workflow_id(advertiser_id: str) -> str:
-    return f"token-refresh-{advertiser_id}"
-
-
 @workflow.defn(name=TOKEN_REFRESH)
 class TokenRefresh:
     def __init__(self) -> None:

@@ -24,13 +24,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.launch import ApprovalRequest, CampaignLaunchInput
-from models.workflows import AdvertiserSyncInput, TokenRefreshInput
+from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
 from store import Store, TokenCipher
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
 from tests.workflows.launch_helpers import launch_input, seed_tenant
 from workflows.campaign_launch import CampaignLaunch
-from workflows.common import SEARCH_ATTRIBUTE_KEYS
 
 OUT = Path(__file__).parent
 

@@ -10,7 +10,7 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from workflows.common import SEARCH_ATTRIBUTE_KEYS
+from models.workflows import SEARCH_ATTRIBUTE_KEYS
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 

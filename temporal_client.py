@@ -1,0 +1,175 @@
+"""The service's one way to reach Temporal: connect (namespace, TLS, API key), register
+the search attributes, name workflows, start them, link to the Web UI.
+
+The CLI, the embedded stack, the worker (and later the webhook receiver and the dashboard)
+all connect here, so that every client has the same data converter, tracing and TLS
+settings, and every start uses the same id-conflict policy: a workflow id that already
+runs is attached to, never started twice, and the caller is told which happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client, TLSConfig, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.workflows import (
+    ADVERTISER_SYNC,
+    CAMPAIGN_LAUNCH,
+    SEARCH_ATTRIBUTE_KEYS,
+    TOKEN_REFRESH,
+    WorkflowInput,
+    launch_id,
+    sync_id,
+    token_refresh_id,
+)
+from settings import Settings
+
+__all__ = [
+    "Started",
+    "connect",
+    "default_workflow_id",
+    "ensure_search_attributes",
+    "launch_id",
+    "metrics_runtime",
+    "new_launch_id",
+    "start_workflow",
+    "sync_id",
+    "token_refresh_id",
+    "ui_link",
+]
+
+_runtimes: dict[str, Runtime] = {}
+
+
+def metrics_runtime(bind_address: str) -> Runtime:
+    """One Temporal runtime per metrics address (each runtime owns threads: reuse them)."""
+    if bind_address not in _runtimes:
+        _runtimes[bind_address] = Runtime(
+            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+        )
+    return _runtimes[bind_address]
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """mTLS when a client certificate is configured, server-verified TLS when only a CA or
+    ``temporal_tls`` is set, plain otherwise (an API key turns TLS on by itself)."""
+    if settings.temporal_tls_cert or settings.temporal_tls_ca:
+        return TLSConfig(
+            server_root_ca_cert=_read(settings.temporal_tls_ca),
+            client_cert=_read(settings.temporal_tls_cert),
+            client_private_key=_read(settings.temporal_tls_key),
+        )
+    return settings.temporal_tls or settings.temporal_api_key is not None
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path else None
+
+
+async def connect(settings: Settings, *, metrics: bool = False) -> Client:
+    """A client with this project's converter, tracing, namespace and TLS/API-key settings;
+    ``metrics`` also serves Prometheus on the configured address (the worker's)."""
+    runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}") if metrics else None
+    api_key = settings.temporal_api_key
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=[TracingInterceptor()],
+        runtime=runtime,
+        tls=tls_config(settings),
+        api_key=api_key.get_secret_value() if api_key else None,
+    )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the project's Keyword search attributes that the namespace lacks; returns those added."""
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        known = set(existing.custom_attributes) | set(existing.system_attributes)
+    except RPCError as exc:  # the time-skipping test server cannot list, only add
+        if exc.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = [key.name for key in SEARCH_ATTRIBUTE_KEYS if key.name not in known]
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+            )
+        )
+    return missing
+
+
+def new_launch_id(campaign_name: str) -> str:
+    return launch_id(campaign_name, uuid.uuid4().hex[:6])
+
+
+def default_workflow_id(workflow_type: str, inp: BaseModel) -> str:
+    """The id operators expect: ``sync-<adv>``, ``token-refresh-<adv>``, ``launch-<name>-<6 hex>``."""
+    advertiser = getattr(inp, "advertiser_id", None)
+    if workflow_type == ADVERTISER_SYNC and advertiser:
+        return sync_id(advertiser)
+    if workflow_type == TOKEN_REFRESH and advertiser:
+        return token_refresh_id(advertiser)
+    if workflow_type == CAMPAIGN_LAUNCH:
+        return new_launch_id(getattr(getattr(inp, "campaign", None), "campaign_name", "launch"))
+    return f"{workflow_type.lower()}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class Started:
+    """A workflow handle, and whether this call started it (False: it was already running)."""
+
+    handle: WorkflowHandle[Any, Any]
+    new: bool
+
+
+async def start_workflow(
+    client: Client,
+    settings: Settings,
+    workflow_type: str,
+    arg: BaseModel | dict[str, Any],
+    *,
+    workflow_id: str,
+    result_type: type | None = None,
+) -> Started:
+    """Start ``workflow_type`` under ``workflow_id`` unless that id already runs (then attach).
+
+    The summary shown at the top of the Web UI comes from the input's ``summary()``.
+    """
+    summary = arg.summary() if isinstance(arg, WorkflowInput) else None
+    try:
+        handle = await client.start_workflow(
+            workflow_type,
+            arg,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            result_type=result_type,
+            static_summary=summary,
+        )
+        return Started(handle, new=True)
+    except WorkflowAlreadyStartedError:
+        return Started(client.get_workflow_handle(workflow_id, result_type=result_type), new=False)
+
+
+def ui_link(settings: Settings, workflow_id: str) -> str:
+    """The workflow's page in the Temporal Web UI."""
+    return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
