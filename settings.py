@@ -48,6 +48,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("TTADS_DATABASE_URL", "DATABASE_URL")
     )
     token_encryption_key: SecretStr | None = None
+    # HMAC key of the change log's hash chain; keep it outside the database (dev: generated).
+    change_log_key: SecretStr | None = None
 
     # TikTok Marketing API (the local simulator unless configured otherwise)
     tiktok_base_url: str = "http://127.0.0.1:9000"
@@ -101,6 +103,13 @@ class Settings(BaseSettings):
         return TokenCipher.from_settings(
             key.get_secret_value() if key else None, self.environment, self.data_dir
         )
+
+    def change_log_hmac_key(self) -> bytes:
+        """The change log's chain key for this configuration (dev: generated under ``data_dir``)."""
+        from store.crypto import change_log_key
+
+        key = self.change_log_key
+        return change_log_key(key.get_secret_value() if key else None, self.environment, self.data_dir)
 
     @property
     def temporal_ui_url(self) -> str:

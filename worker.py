@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
+from activities.entities import EntityActivities
+from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
@@ -28,14 +32,25 @@ from workflows.catalog import all_workflow_classes
 log = logging.getLogger("worker")
 
 
-def activities_for(deps: Dependencies) -> list[object]:
-    """Every activity of the service, bound to one process's dependencies."""
-    return [
-        *SyncActivities(deps).all(),
-        *TokenActivities(deps.tokens, deps.tiktok).all(),
-        *LaunchActivities(deps).all(),
-        *CreativeActivities(deps).all(),
+def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
+    """Every activity of the service, bound to one process's dependencies: each method of
+    each interface in ``activities.interfaces``, from the object that implements it."""
+    implementations: list[object] = [
+        SyncActivities(deps),
+        TokenActivities(deps.tokens, deps.tiktok),
+        LaunchActivities(deps),
+        EntityActivities(deps),
+        CreativeActivities(deps),
     ]
+    out: list[Callable[..., Any]] = []
+    for interface in INTERFACES:
+        impl = next(i for i in implementations if isinstance(i, interface))
+        out += [getattr(impl, name) for name, fn in vars(interface).items() if is_activity(fn)]
+    return out
+
+
+def is_activity(fn: object) -> bool:
+    return hasattr(fn, "__temporal_activity_definition")
 
 
 def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
@@ -43,7 +58,7 @@ def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=all_workflow_classes(),
-        activities=activities_for(deps),  # type: ignore[arg-type]
+        activities=activities_for(deps),
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
 

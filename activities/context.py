@@ -1,4 +1,5 @@
-"""What activities share in one worker process: the store, the TikTok client, tokens."""
+"""What activities share in one worker process: the store, the TikTok client, tokens, and
+the change log's chain key."""
 
 from __future__ import annotations
 
@@ -6,13 +7,25 @@ from dataclasses import dataclass
 
 from temporalio.common import MetricMeter
 
-from activities.tokens import StoredTokens
 from connector import TikTokClient
 from connector.breaker import CircuitBreaker
 from connector.client import RetrySettings
+from connector.oauth import OAuthApp
 from connector.telemetry import ConnectorMetrics
 from settings import Settings
 from store import Store, TokenCipher
+from store.tokens import StoredTokens
+
+
+def oauth_app(settings: Settings) -> OAuthApp:
+    """The configured developer app, with a client of its own for ``oauth2/`` calls."""
+    client = TikTokClient(
+        settings.tiktok_base_url,
+        api_version=settings.tiktok_api_version,
+        timeout=settings.http_timeout_seconds,
+        app_id=settings.tiktok_app_id,
+    )
+    return OAuthApp(client, settings.tiktok_app_id, settings.tiktok_app_secret.get_secret_value())
 
 
 @dataclass
@@ -23,6 +36,8 @@ class Dependencies:
     tiktok: TikTokClient
     cipher: TokenCipher
     tokens: StoredTokens
+    oauth: OAuthApp
+    change_log_key: bytes
 
     @classmethod
     def build(
@@ -35,12 +50,8 @@ class Dependencies:
     ) -> Dependencies:
         store = store or Store(settings.effective_database_url)
         cipher = cipher or settings.token_cipher()
-        tokens = StoredTokens(
-            store,
-            cipher,
-            app_id=settings.tiktok_app_id,
-            app_secret=settings.tiktok_app_secret.get_secret_value(),
-        )
+        oauth = oauth_app(settings)
+        tokens = StoredTokens(store, cipher, refresher=oauth)
         tiktok = TikTokClient(
             settings.tiktok_base_url,
             api_version=settings.tiktok_api_version,
@@ -60,9 +71,10 @@ class Dependencies:
             tokens=tokens,
             metrics=ConnectorMetrics(meter),
         )
-        tokens.oauth_client = tiktok
-        return cls(store=store, tiktok=tiktok, cipher=cipher, tokens=tokens)
+        key = settings.change_log_hmac_key()
+        return cls(store=store, tiktok=tiktok, cipher=cipher, tokens=tokens, oauth=oauth, change_log_key=key)
 
     async def aclose(self) -> None:
         await self.tiktok.aclose()
+        await self.oauth.aclose()
         await self.store.dispose()

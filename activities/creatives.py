@@ -10,24 +10,23 @@ from pathlib import Path
 
 from temporalio import activity
 
-from activities import changes, names
+from activities import changes
 from activities.context import Dependencies
+from activities.interfaces import CreativeUploads
 from connector import files
+from models.changes import EntityChange
 from models.errors import CreativeRejected, InvalidInput
-from models.launch import EntityChange, Uploaded, UploadStep
+from models.launch import UploadCreativeInput, Uploaded
 from models.tiktok import Video
 from policy.guardrails import CreativeFacts, creative_problems
 
 
-class CreativeActivities:
+class CreativeActivities(CreativeUploads):
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
-    def all(self) -> list[object]:
-        return [self.upload_creative]
-
-    @activity.defn(name=names.UPLOAD_CREATIVE)
-    async def upload_creative(self, step: UploadStep) -> Uploaded:
+    @activity.defn
+    async def upload_creative(self, step: UploadCreativeInput) -> Uploaded:
         """Upload a video or image by URL or from a file on the worker, then wait until usable."""
         content = None
         if step.path:
@@ -60,10 +59,10 @@ class CreativeActivities:
             before=None,
             after={"file_name": made.file_name, "format": made.format, "size": made.size},
             reason="launch: upload creative",
-            actor="CampaignLaunch",
+            actor=step.actor,
             key=step.key,
         )
-        await changes.record(self.deps.store, adv, change)
+        change = await changes.record(self.deps, adv, change)
         return Uploaded(
             kind=step.kind,
             creative_id=cid,

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
-from activities import names
 from activities.context import Dependencies
+from activities.interfaces import MirrorSync
 from connector import files, management
 from models.tiktok import Ad, AdGroup, Campaign
 from models.workflows import SyncCounts
@@ -25,20 +25,11 @@ T = TypeVar("T", bound=BaseModel)
 Upsert = Callable[[AsyncSession, Sequence[T]], Awaitable[SyncCounts]]
 
 
-class SyncActivities:
-    """Bound to the worker's shared dependencies; registered as ``SyncActivities(deps).all()``."""
+class SyncActivities(MirrorSync):
+    """Bound to the worker's shared dependencies."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
-
-    def all(self) -> list[object]:
-        return [
-            self.sync_advertiser_info,
-            self.sync_campaigns,
-            self.sync_adgroups,
-            self.sync_ads,
-            self.sync_creatives,
-        ]
 
     async def _mirror_pages(
         self, advertiser_id: str, path: str, model: type[T], upsert: Upsert[T]
@@ -56,7 +47,7 @@ class SyncActivities:
                 total = total + await upsert(session, items)
             activity.heartbeat({"page": page_no, "fetched": total.fetched})
 
-    @activity.defn(name=names.SYNC_ADVERTISER_INFO)
+    @activity.defn
     async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
         """Read ``advertiser/info/`` into the advertiser table; returns the account name."""
         info = await management.get_advertiser(self.deps.tiktok, advertiser_id)
@@ -64,19 +55,19 @@ class SyncActivities:
             await mirror.upsert_advertiser(session, info)
         return info.name
 
-    @activity.defn(name=names.SYNC_CAMPAIGNS)
+    @activity.defn
     async def sync_campaigns(self, advertiser_id: str) -> SyncCounts:
         return await self._mirror_pages(advertiser_id, "campaign/get/", Campaign, mirror.upsert_campaigns)
 
-    @activity.defn(name=names.SYNC_ADGROUPS)
+    @activity.defn
     async def sync_adgroups(self, advertiser_id: str) -> SyncCounts:
         return await self._mirror_pages(advertiser_id, "adgroup/get/", AdGroup, mirror.upsert_adgroups)
 
-    @activity.defn(name=names.SYNC_ADS)
+    @activity.defn
     async def sync_ads(self, advertiser_id: str) -> SyncCounts:
         return await self._mirror_pages(advertiser_id, "ad/get/", Ad, mirror.upsert_ads)
 
-    @activity.defn(name=names.SYNC_CREATIVES)
+    @activity.defn
     async def sync_creatives(self, advertiser_id: str) -> dict[str, SyncCounts]:
         """Fetch the videos and images the mirrored ads use (``info`` in batches of 60/100)."""
         async with self.deps.store.session() as session:

@@ -29,7 +29,7 @@ def grant_role(
     if role not in ROLES:
         err.print(f"[red]role: must be one of {', '.join(ROLES)}[/]")
         raise typer.Exit(EXIT_BAD_INPUT)
-    asyncio.run(_with_store(lambda s: grant(s, user, tenant, role)))  # type: ignore[arg-type]
+    asyncio.run(_with_store(lambda s: grant(s, user, tenant, role)))
     console.print(f"{user} is {role} of {tenant}")
 
 

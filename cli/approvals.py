@@ -17,6 +17,7 @@ from cli.common import EXIT_REFUSED, console, err, run_client
 from models.launch import ApprovalRequest, LaunchStatus
 from settings import get_settings
 from temporal_client import connect, ui_link
+from workflows.campaign_launch import CampaignLaunch
 
 PENDING_QUERY = (
     'WorkflowType = "CampaignLaunch" AND ExecutionStatus = "Running" '
@@ -30,8 +31,9 @@ def _decide(name: str, workflow_id: str, approver: str, reason: str | None, stag
     async def go() -> LaunchStatus:
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
+        update = CampaignLaunch.approve if name == "approve" else CampaignLaunch.reject
         return await handle.execute_update(
-            name, ApprovalRequest(approver=approver, reason=reason, stage=stage), result_type=LaunchStatus
+            update, ApprovalRequest(approver=approver, reason=reason, stage=stage)
         )
 
     try:

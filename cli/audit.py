@@ -1,7 +1,8 @@
 """``starter.py audit``: the audit trail of a workflow or an advertiser, from history.
 
 ``--verify`` also checks the change-log table against history (missing, extra or
-different rows) and its hash chains (edited or deleted rows), exiting 1 on any problem.
+different rows) and its keyed hash chains (edited, inserted, deleted or truncated rows),
+exiting 1 on any problem.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from cli.audit_trail import AuditEntry, audit_history, compare_with_change_log
-from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, open_store
 from settings import get_settings
-from store import Store
+from store.audit import AuditEntry, anchored_lengths, audit_history, compare_with_change_log, truncations
 from store.changes import changes_for, verify_chain
 from temporal_client import connect
 
@@ -40,20 +41,23 @@ async def _collect(
     return entries, [h.workflow_id for h in histories]
 
 
-async def _verify(entries: list[AuditEntry], workflow_ids: list[str], advertiser: str | None) -> list[str]:
-    store = Store(get_settings().effective_database_url)
+async def verify(entries: list[AuditEntry], workflow_ids: list[str], advertiser: str | None) -> list[str]:
+    """Every disagreement between history and the change log, and every broken chain."""
+    key = get_settings().change_log_hmac_key()
     problems: list[str] = []
-    try:
-        async with store.session() as session:
-            advertisers = {advertiser} if advertiser else set()
-            for wid in workflow_ids:
-                rows = list(await changes_for(session, workflow_id=wid))
-                problems += compare_with_change_log([e for e in entries if e.workflow_id == wid], rows)
-                advertisers |= {r.advertiser_id for r in rows}
-            for adv in sorted(advertisers):  # the chains the audited workflows wrote to
-                problems += (await verify_chain(session, adv)).problems
-    finally:
-        await store.dispose()
+    async with open_store() as store, store.session() as session:
+        anchors = anchored_lengths(entries)
+        advertisers = ({advertiser} if advertiser else set()) | set(anchors)
+        for wid in workflow_ids:
+            rows = list(await changes_for(session, workflow_id=wid))
+            problems += compare_with_change_log([e for e in entries if e.workflow_id == wid], rows)
+            advertisers |= {r.advertiser_id for r in rows}
+        lengths: dict[str, int] = {}
+        for adv in sorted(advertisers):  # the chains the audited workflows wrote to
+            report = await verify_chain(session, key, adv)
+            problems += report.problems
+            lengths[adv] = report.heads.get(adv, 0)
+        problems += truncations(anchors, lengths)
     return problems
 
 
@@ -62,8 +66,8 @@ def audit(
     advertiser: Annotated[str | None, typer.Option(help="every workflow of this advertiser")] = None,
     since: Annotated[datetime | None, typer.Option(help="with --advertiser: started at or after")] = None,
     output: Annotated[Literal["table", "json", "csv"], typer.Option("--format")] = "table",
-    verify: Annotated[
-        bool, typer.Option(help="check the change log against history and its hash chain")
+    check: Annotated[
+        bool, typer.Option("--verify", help="check the change log against history and its hash chains")
     ] = False,
 ) -> None:
     """Who started, who approved, every TikTok change with before/after, failures."""
@@ -73,41 +77,65 @@ def audit(
 
     async def go() -> tuple[list[AuditEntry], list[str]]:
         entries, ids = await _collect(workflow_id, advertiser, since)
-        return entries, (await _verify(entries, ids, advertiser) if verify else [])
+        return entries, (await verify(entries, ids, advertiser) if check else [])
 
     entries, problems = asyncio.run(go())
-    _print(entries, output)
-    if verify:
+    _print(entries, output, several=workflow_id is None)
+    if check:
         for problem in problems:
-            err.print(f"[red]TAMPERED OR INCONSISTENT[/] {problem}")
+            err.print(Text.assemble(("TAMPERED OR INCONSISTENT ", "red"), problem))
         if problems:
             raise typer.Exit(EXIT_FAILED)
         err.print("verified: the change log matches history and its hash chains are intact")
 
 
-def _print(entries: list[AuditEntry], output: str) -> None:
-    rows = [e.model_dump(mode="json") for e in entries]
+def _flat(e: AuditEntry) -> dict[str, object]:
+    c = e.change
+    return {
+        "at": e.at.isoformat(),
+        "workflow_id": e.workflow_id,
+        "kind": e.kind,
+        "actor": e.actor or "",
+        "entity_type": c.entity_type if c else "",
+        "entity_id": c.entity_id if c else "",
+        "before": json.dumps(c.before) if c else "",
+        "after": json.dumps(c.after) if c else "",
+        "key": c.key if c else "",
+        "detail": e.detail,
+    }
+
+
+def _what(e: AuditEntry, several: bool) -> Text:
+    """The entry in words, taken literally (brackets in a reason are text, not markup)."""
+    c = e.change
+    text = f"{e.workflow_id}: " if several else ""
+    if c is not None:
+        text += f"{c.entity_type} {c.entity_id}: {_diff(c.before, c.after)} ({e.detail})"
+    else:
+        text += e.detail
+    return Text(text)
+
+
+def _diff(before: dict[str, object] | None, after: dict[str, object] | None) -> str:
+    if before is None:
+        return "created " + ", ".join(f"{k}={v}" for k, v in (after or {}).items())
+    changed = [k for k in (after or {}) if (after or {}).get(k) != before.get(k)]
+    return ", ".join(f"{k} {before.get(k)} -> {(after or {}).get(k)}" for k in changed) or "no change"
+
+
+def _print(entries: list[AuditEntry], output: str, *, several: bool) -> None:
     if output == "json":
-        console.print_json(json.dumps(rows))
+        console.print_json(json.dumps([e.model_dump(mode="json") for e in entries]))
     elif output == "csv":
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(AuditEntry.model_fields))
+        writer = csv.DictWriter(buf, fieldnames=list(_flat(entries[0]) if entries else ["at"]))
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()})
+        for e in entries:
+            writer.writerow(_flat(e))
         console.out(buf.getvalue(), end="")
     else:
-        table = Table("time", "workflow", "kind", "actor", "entity", "before → after", "detail")
+        table = Table("time (UTC)", "kind", "who", "what", show_lines=False, pad_edge=False)
         for e in entries:
-            change = f"{e.before} → {e.after}" if e.kind == "change" else ""
-            entity = f"{e.entity_type} {e.entity_id}" if e.entity_type else ""
-            table.add_row(
-                e.at.isoformat(timespec="seconds"),
-                e.workflow_id,
-                e.kind,
-                e.actor or "",
-                entity,
-                change,
-                e.detail,
-            )
+            at = e.at.astimezone().strftime("%m-%d %H:%M:%S")
+            table.add_row(at, e.kind, Text(e.actor or ""), _what(e, several))
         console.print(table)

@@ -11,9 +11,11 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
 from settings import Settings, get_settings
+from store import Store
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -24,17 +26,21 @@ EXIT_REFUSED = 3
 
 
 @asynccontextmanager
-async def store_session() -> AsyncIterator[Any]:
-    """A session on the configured store, migrated first; the engine is closed afterwards."""
-    from store import Store
-
+async def open_store() -> AsyncIterator[Store]:
+    """The configured store, migrated first; the engine is closed afterwards."""
     store = Store(get_settings().effective_database_url)
     try:
         await store.migrate()
-        async with store.session() as session:
-            yield session
+        yield store
     finally:
         await store.dispose()
+
+
+@asynccontextmanager
+async def store_session() -> AsyncIterator[AsyncSession]:
+    """A session (one transaction) on the configured store."""
+    async with open_store() as store, store.session() as session:
+        yield session
 
 
 def run_client(fn: Any) -> Any:

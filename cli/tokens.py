@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, run_client, store_session
+from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, open_store, run_client, store_session
 from models.workflows import describe_validation_error
 from settings import get_settings
 
@@ -59,32 +59,29 @@ def token_connect(
     ] = True,
 ) -> None:
     """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh per advertiser."""
-    from activities.tokens import store_grant
-    from connector import TikTokClient, TikTokError
-    from connector.oauth import exchange_auth_code
-    from models.tables import utcnow
+    from activities.context import oauth_app
+    from models.errors import TikTokError
     from models.workflows import TOKEN_REFRESH, TokenRefreshInput, token_refresh_id
+    from store.tokens import connect_advertisers
     from temporal_client import connect, start_workflow
 
     settings = get_settings()
 
     async def _go() -> list[str]:
-        async with TikTokClient(settings.tiktok_base_url, api_version=settings.tiktok_api_version) as client:
-            grant = await exchange_auth_code(
-                client, settings.tiktok_app_id, settings.tiktok_app_secret.get_secret_value(), auth_code
-            )
-        now, cipher = utcnow(), settings.token_cipher()
-        async with store_session() as session:
-            for advertiser_id in grant.advertiser_ids:
-                await store_grant(session, cipher, advertiser_id, settings.tiktok_app_id, grant, now)
+        oauth = oauth_app(settings)
+        try:
+            async with open_store() as store:
+                advertisers = await connect_advertisers(store, settings.token_cipher(), oauth, auth_code)
+        finally:
+            await oauth.aclose()
         if start_refresh:
-            client_t = await connect(settings)
-            for advertiser_id in grant.advertiser_ids:
+            client = await connect(settings)
+            for advertiser_id in advertisers:
                 inp = TokenRefreshInput(advertiser_id=advertiser_id)
                 await start_workflow(
-                    client_t, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
+                    client, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
                 )
-        return grant.advertiser_ids
+        return advertisers
 
     try:
         advertisers = run_client(_go)

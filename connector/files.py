@@ -9,13 +9,21 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from connector.client import TikTokClient
-from connector.creation import tagged_name
 from connector.errors import InvalidRequest, Transient
 from connector.heartbeat import sleep_with_heartbeat
 from connector.management import id_batches, iter_pages
 from models.tiktok import Image, Video
 
 DUPLICATE_MATERIAL_NAME = 40911
+
+
+def tagged_name(name: str, idempotency_key: str, max_len: int = 100) -> str:
+    """``name`` with a short tag of the key (`` [ttads:<10 hex of its SHA-256>]``). TikTok
+    refuses a second material with the same file name, so the tag makes a re-sent upload
+    resolve to the first one while different launches' files never collide."""
+    suffix = f" [ttads:{hashlib.sha256(idempotency_key.encode()).hexdigest()[:10]}]"
+    return name[: max_len - len(suffix)] + suffix
+
 
 VIDEO_INFO_MAX_IDS = 60
 IMAGE_INFO_MAX_IDS = 100
@@ -86,7 +94,7 @@ async def upload(
     TikTok refuses a second material with the same ``file_name`` (40911), and the name
     carries the key's tag, so a repeated or ambiguous upload resolves to the first one.
     """
-    file_name = tagged_name(name, idempotency_key, max_len=100)
+    file_name = tagged_name(name, idempotency_key)
     fields: dict[str, Any] = {"advertiser_id": advertiser_id, "file_name": file_name}
     files: dict[str, tuple[str, bytes, str]] = {}
     if url:

@@ -11,13 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from models.changes import EntityChange
 from models.workflows import AdvertiserId, WorkflowInput
 
 ApprovalPolicy = Literal["none", "single", "two_stage"]
 ApprovalState = Literal[
-    "not_required", "pending_stage_1", "pending_stage_2", "approved", "rejected", "timed_out"
+    "not_required", "pending_stage_1", "pending_stage_2", "approved", "rejected", "timed_out", "refused"
 ]
-Outcome = Literal["launched", "rejected", "approval_timeout"]
+Outcome = Literal["launched", "rejected", "approval_timeout", "refused"]
 Name = Annotated[str, Field(min_length=1, max_length=480)]
 
 
@@ -120,6 +121,44 @@ class CampaignLaunchInput(WorkflowInput):
         default=None, description="a saved launch template; the other fields override it (deep merge)"
     )
 
+    @model_validator(mode="after")
+    def _unique_names(self) -> CampaignLaunchInput:
+        """Objects are found again by name under their parent (create-or-get): names must not
+        repeat among the launch's ad groups, nor among the ads of one ad group."""
+        groups = [g.adgroup_name for g in self.adgroups]
+        if len(set(groups)) != len(groups):
+            raise ValueError(f"adgroups: ad group names repeat ({_repeated(groups)}); make them unique")
+        for i, g in enumerate(self.adgroups):
+            ads = [a.ad_name for a in g.ads]
+            if len(set(ads)) != len(ads):
+                raise ValueError(f"adgroups[{i}].ads: ad names repeat ({_repeated(ads)}); make them unique")
+        return self
+
+    def summary(self) -> str:
+        return (
+            f"Launch '{self.campaign.campaign_name}' for advertiser {self.advertiser_id}: "
+            f"{len(self.adgroups)} ad group(s), requested by {self.requester}, "
+            f"approval {self.approval_policy}"
+        )
+
+
+def _repeated(names: list[str]) -> str:
+    return ", ".join(sorted({n for n in names if names.count(n) > 1}))
+
+
+def stages_needed(policy: ApprovalPolicy) -> int:
+    return {"none": 0, "single": 1, "two_stage": 2}[policy]
+
+
+def approval_state(policy: ApprovalPolicy, decisions: list[Decision]) -> ApprovalState:
+    """The approval state ``decisions`` lead to: the one place its transitions are computed."""
+    if any(d.decision == "reject" for d in decisions):
+        return "rejected"
+    approved = sum(1 for d in decisions if d.decision == "approve")
+    if approved >= stages_needed(policy):
+        return "approved"
+    return "pending_stage_2" if approved == 1 else "pending_stage_1"
+
 
 class Recommendation(BaseModel):
     """The recommender's suggested structure, shown to approvers beside the request."""
@@ -138,9 +177,12 @@ class Violation(BaseModel):
     message: str
 
 
+Verdict = Literal["approve", "reject"]
+
+
 class Decision(BaseModel):
     approver: str
-    decision: Literal["approve", "reject"]
+    decision: Verdict
     stage: int
     reason: str | None = None
     at: datetime
@@ -162,20 +204,9 @@ class Created(BaseModel):
     ad_ids: list[str] = Field(default_factory=list)
 
 
-class EntityChange(BaseModel):
-    """What a mutating activity returns: the change log entry, also kept in history."""
-
-    entity_type: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str
-    actor: str
-    key: str
-
-
 class LaunchStatus(BaseModel):
-    """What the ``status`` query answers: the step, who decided what, what it waits for."""
+    """What the ``status`` query answers: the step, who decided what, what it waits for, and
+    why it was refused or failed."""
 
     step: str
     approval_state: ApprovalState = "not_required"
@@ -183,10 +214,12 @@ class LaunchStatus(BaseModel):
     approvers: list[str] = Field(default_factory=list)
     eligible_now: list[str] = Field(default_factory=list, description="who may decide the waiting stage")
     decisions: list[Decision] = Field(default_factory=list)
-    refused: list[str] = Field(default_factory=list)
+    refused: list[str] = Field(default_factory=list, description="approvals by signal that were refused")
     deadline: datetime | None = None
     recommendation: Recommendation | None = None
     created: Created = Field(default_factory=Created)
+    violations: list[Violation] = Field(default_factory=list, description="why guardrails refused it")
+    failure: str | None = Field(default=None, description="why it failed, once it has")
 
 
 class LaunchResult(BaseModel):
@@ -195,6 +228,7 @@ class LaunchResult(BaseModel):
     created: Created = Field(default_factory=Created)
     decisions: list[Decision] = Field(default_factory=list)
     changes: list[EntityChange] = Field(default_factory=list)
+    violations: list[Violation] = Field(default_factory=list)
 
 
 class LaunchPlan(BaseModel):
@@ -205,44 +239,68 @@ class LaunchPlan(BaseModel):
     recommendation: Recommendation | None = None
 
 
+NoticeKind = Literal[
+    "approval_requested", "approval_reminder", "approval_turn", "approval_timeout", "launch_outcome"
+]
+
+
 class Notice(BaseModel):
+    """What people are to be told about a launch, as facts; the notifier renders the words
+    for each channel. ``subject``/``body`` are set only by workers older than the notifier."""
+
     kind: str
     advertiser_id: str
     recipients: list[str]
-    subject: str
-    body: str
     dedupe_key: str
+    workflow_id: str | None = None
+    campaign_name: str | None = None
+    requester: str | None = None
+    approval_policy: str | None = None
+    adgroups: int = 0
+    stage: int | None = None
+    deadline: datetime | None = None
+    recommendation: Recommendation | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    subject: str | None = None
+    body: str | None = None
 
 
-class CreateStep(BaseModel):
-    """One create activity's argument: what to create, under which key, for whom."""
+class Notified(BaseModel):
+    """Whether the notice was new (a retried activity finds it already recorded)."""
 
-    advertiser_id: str
-    key: str
-    actor: str
-    parent_id: str | None = None
-    campaign: CampaignSpec | None = None
-    adgroup: AdGroupSpec | None = None
-    ad: AdSpec | None = None
+    written: bool
 
-
-class StatusChange(BaseModel):
-    advertiser_id: str
-    entity_type: Literal["campaign", "adgroup", "ad"]
-    ids: list[str]
-    operation_status: Literal["ENABLE", "DISABLE", "DELETE"]
-    key: str
-    actor: str
-    reason: str
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_bool(cls, value: Any) -> Any:
+        return {"written": value} if isinstance(value, bool) else value
 
 
-class UploadStep(BaseModel):
+class TemplateRequest(BaseModel):
+    """``resolve_template``'s input: the launch request as given, naming its template."""
+
+    given: dict[str, Any]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_request(cls, value: Any) -> Any:
+        """Scheduled by older workers: the request itself."""
+        return {"given": value} if isinstance(value, dict) and "given" not in value else value
+
+    @property
+    def template(self) -> str:
+        return str(self.given.get("template"))
+
+
+class UploadCreativeInput(BaseModel):
     advertiser_id: str
     key: str
     kind: Literal["video", "image"]
     name: str
     url: str | None = None
     path: str | None = None
+    actor: str = "CampaignLaunch"
 
 
 class Uploaded(BaseModel):

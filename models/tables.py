@@ -153,10 +153,24 @@ class ChangeLogRow(SQLModel, table=True):
     workflow_id: str | None = Field(default=None, max_length=256)
     run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _ts()
-    # Tamper evidence (section 15): each row's hash covers its content and the previous
-    # row's hash in the same advertiser's chain.
+    # Tamper evidence (section 15): each row's keyed hash (HMAC-SHA256) covers its content,
+    # its place ``seq`` and the previous row's hash in the same advertiser's chain. Rows
+    # written before migration 0007 carry a plain SHA-256 (``hash_alg`` "sha256").
+    seq: int = Field(default=0)
     prev_hash: str | None = Field(default=None, max_length=64)
     row_hash: str = Field(default="", max_length=64)
+    hash_alg: str = Field(default="hmac-sha256", max_length=16)
+
+
+class ChangeChainRow(SQLModel, table=True):
+    """The head of one advertiser's change-log chain: how many rows, the last hash. Appends
+    lock this row first, so they are serialised on every backend."""
+
+    __tablename__ = "change_chain"
+
+    advertiser_id: str = Field(primary_key=True, max_length=32)
+    seq: int = 0
+    head_hash: str | None = Field(default=None, max_length=64)
 
 
 class TenantRow(SQLModel, table=True):
@@ -214,6 +228,22 @@ class LaunchTemplateRow(SQLModel, table=True):
     description: str | None = None
     updated_by: str | None = Field(default=None, max_length=128)
     updated_at: datetime = _ts()
+
+
+class CreationClaimRow(SQLModel, table=True):
+    """A create this service is about to make, under its idempotency key: the id TikTok gave
+    (once known) and the ids of same-named objects that existed before the first attempt,
+    so that create-or-get never adopts someone else's object (connector/entities.py)."""
+
+    __tablename__ = "creation_claim"
+
+    key: str = Field(primary_key=True, max_length=256)
+    advertiser_id: str = Field(index=True, max_length=32)
+    entity_type: str = Field(max_length=16)
+    name: str
+    foreign_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    entity_id: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime = _ts()
 
 
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

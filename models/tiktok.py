@@ -6,6 +6,7 @@ Only the fields this service reads are typed; everything else TikTok sends is ke
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -108,3 +109,30 @@ class Image(TikTokObject):
     size: int | None = None
     format: str | None = None
     signature: str | None = None
+
+
+class TokenGrant(BaseModel):
+    """What ``oauth2/access_token/`` and ``oauth2/refresh_token/`` answer.
+
+    TikTok's Marketing API today issues long-term tokens (no expiry, no refresh token);
+    the spec's flow issues 24 h access and 1 year refresh tokens. Both parse here.
+    """
+
+    access_token: str
+    refresh_token: str | None = None
+    access_token_expire_in: int | None = None
+    refresh_token_expire_in: int | None = None
+    advertiser_ids: list[str] = Field(default_factory=list)
+    scope: list[int] = Field(default_factory=list)
+
+    def __repr__(self) -> str:
+        expires = self.access_token_expire_in
+        return f"TokenGrant(advertisers={self.advertiser_ids}, expires_in={expires}, <hidden>)"
+
+    __str__ = __repr__
+
+    def access_expires_at(self, now: datetime) -> datetime | None:
+        return now + timedelta(seconds=self.access_token_expire_in) if self.access_token_expire_in else None
+
+    def refresh_expires_at(self, now: datetime) -> datetime | None:
+        return now + timedelta(seconds=self.refresh_token_expire_in) if self.refresh_token_expire_in else None

@@ -1,51 +1,45 @@
 """The change log: every change this service makes on TikTok, with before, after and why.
 
-Rows are keyed by the idempotency key of the logical operation, so recording the same
-change twice (an activity retried after it wrote) keeps one row. Rows are tamper-evident
-(spec section 15): each row carries ``row_hash`` = SHA-256 over its content and the
-previous row's hash in the same advertiser's chain; :func:`verify_chain` finds edited,
-inserted or deleted rows. Temporal history stays the source; this table is a projection.
+Temporal history is the source; this table is its projection for fast queries. Rows are
+keyed by the idempotency key of the logical operation, so recording the same change twice
+(an activity retried after it wrote) keeps one row. Rows are tamper-evident (spec section
+15): each carries ``row_hash``, an HMAC-SHA256 under a key that is never stored in the
+database, over its content, its place ``seq`` in the advertiser's chain and the previous
+row's hash, so editing, inserting or deleting rows (even re-hashing them) shows in
+:func:`verify_chain`. Truncating the newest rows shows against the anchors history keeps:
+each activity returns the ``(seq, row_hash)`` of what it recorded (``store.audit``).
+
+Appends to one chain are serialised on every backend: each first updates the chain's head
+row in ``change_chain``, which takes a row lock on PostgreSQL and the write lock on SQLite
+before anything is read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models.tables import ChangeLogRow, utcnow
+from models.changes import ChainLink, EntityChange
+from models.tables import ChangeChainRow, ChangeLogRow, utcnow
 from store.tokens import as_utc
 
-
-class Change(BaseModel):
-    """One change-log row to write: an activity's change plus where and by which run."""
-
-    advertiser_id: str
-    entity_type: str
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str
-    actor: str
-    idempotency_key: str
-    workflow_id: str | None = None
-    run_id: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+LEGACY_ALG = "sha256"  # rows written before migration 0007
+KEYED_ALG = "hmac-sha256"
 
 
-def row_hash(prev_hash: str | None, row: ChangeLogRow | Change) -> str:
-    """The hash of a row's content chained to ``prev_hash``."""
+def row_hash(key: bytes, prev_hash: str | None, row: ChangeLogRow) -> str:
+    """The hash of a row's content chained to ``prev_hash`` (keyed unless the row is legacy)."""
     created = as_utc(row.created_at)
-    content = {
+    content: dict[str, object] = {
         "prev": prev_hash,
         "advertiser_id": row.advertiser_id,
         "entity_type": row.entity_type,
@@ -59,34 +53,73 @@ def row_hash(prev_hash: str | None, row: ChangeLogRow | Change) -> str:
         "run_id": row.run_id,
         "at": created.isoformat() if created else None,
     }
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    if row.hash_alg == LEGACY_ALG:
+        return hashlib.sha256(_canonical(content)).hexdigest()
+    content["seq"] = row.seq
+    return hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
 
 
-async def _lock_chain(session: AsyncSession, advertiser_id: str) -> None:
-    """Serialise appends to one advertiser's chain (PostgreSQL; SQLite serialises writers)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        key = zlib.crc32(f"change_log:{advertiser_id}".encode())
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+def _canonical(content: dict[str, object]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
 
-async def record_change(session: AsyncSession, change: Change) -> bool:
-    """Append ``change`` unless its idempotency key is already recorded; True if written."""
-    found = await session.execute(
-        select(ChangeLogRow.id).where(col(ChangeLogRow.idempotency_key) == change.idempotency_key)
+async def _lock_chain(session: AsyncSession, advertiser_id: str) -> ChangeChainRow:
+    """Take the advertiser's chain for this transaction (a write first, so both PostgreSQL and
+    SQLite block other appenders here) and return its head."""
+    bump = update(ChangeChainRow).where(col(ChangeChainRow.advertiser_id) == advertiser_id)
+    locked = await session.execute(bump.values(seq=ChangeChainRow.seq))
+    if not locked.rowcount:  # type: ignore[attr-defined]
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        first = insert(ChangeChainRow).values(advertiser_id=advertiser_id, seq=0, head_hash=None)
+        await session.execute(first.on_conflict_do_nothing(index_elements=["advertiser_id"]))
+        await session.execute(bump.values(seq=ChangeChainRow.seq))
+    head = await session.get(ChangeChainRow, advertiser_id, populate_existing=True)
+    assert head is not None
+    return head
+
+
+async def record_change(
+    session: AsyncSession,
+    key: bytes,
+    advertiser_id: str,
+    change: EntityChange,
+    *,
+    workflow_id: str | None = None,
+    run_id: str | None = None,
+) -> ChainLink:
+    """Append ``change`` unless its idempotency key is recorded already; its place either way."""
+    head = await _lock_chain(session, advertiser_id)
+    found = (
+        await session.execute(
+            select(ChangeLogRow.seq, ChangeLogRow.row_hash).where(
+                col(ChangeLogRow.idempotency_key) == change.key
+            )
+        )
+    ).first()
+    if found is not None:
+        return ChainLink(advertiser_id=advertiser_id, seq=found[0], row_hash=found[1])
+    row = ChangeLogRow(
+        advertiser_id=advertiser_id,
+        entity_type=change.entity_type,
+        entity_id=change.entity_id,
+        before=change.before,
+        after=change.after,
+        reason=change.reason,
+        actor=change.actor,
+        idempotency_key=change.key,
+        workflow_id=workflow_id,
+        run_id=run_id,
+        created_at=utcnow(),
+        seq=head.seq + 1,
+        prev_hash=head.head_hash,
+        hash_alg=KEYED_ALG,
     )
-    if found.first() is not None:
-        return False
-    await _lock_chain(session, change.advertiser_id)
-    last = await session.execute(
-        select(ChangeLogRow.row_hash)
-        .where(col(ChangeLogRow.advertiser_id) == change.advertiser_id)
-        .order_by(col(ChangeLogRow.id).desc())
-        .limit(1)
-    )
-    prev = last.scalar_one_or_none() or None
-    session.add(ChangeLogRow(**change.model_dump(), prev_hash=prev, row_hash=row_hash(prev, change)))
+    row.row_hash = row_hash(key, head.head_hash, row)
+    session.add(row)
+    head.seq, head.head_hash = row.seq, row.row_hash
     await session.flush()
-    return True
+    return ChainLink(advertiser_id=advertiser_id, seq=row.seq, row_hash=row.row_hash)
 
 
 async def changes_for(
@@ -103,36 +136,49 @@ async def changes_for(
         stmt = stmt.where(col(ChangeLogRow.workflow_id) == workflow_id)
     if since is not None:
         stmt = stmt.where(col(ChangeLogRow.created_at) >= since)
-    return (await session.execute(stmt.order_by(col(ChangeLogRow.id)))).scalars().all()
+    order = (col(ChangeLogRow.advertiser_id), col(ChangeLogRow.seq), col(ChangeLogRow.id))
+    return (await session.execute(stmt.order_by(*order))).scalars().all()
 
 
 @dataclass
 class ChainReport:
-    """What :func:`verify_chain` found; ``ok`` when nothing."""
+    """What :func:`verify_chain` found; ``ok`` when nothing. ``heads`` is each chain's length."""
 
     rows: int = 0
     problems: list[str] = field(default_factory=list)
+    heads: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-async def verify_chain(session: AsyncSession, advertiser_id: str | None = None) -> ChainReport:
+async def verify_chain(session: AsyncSession, key: bytes, advertiser_id: str | None = None) -> ChainReport:
     """Recompute every chain (one per advertiser) and report rows that do not fit."""
     report = ChainReport()
-    previous: dict[str, str | None] = {}
+    previous: dict[str, ChangeLogRow] = {}
     for row in await changes_for(session, advertiser_id):
         report.rows += 1
-        expected_prev = previous.get(row.advertiser_id)
-        if row.prev_hash != expected_prev:
+        last = previous.get(row.advertiser_id)
+        where = f"row {row.id} ({row.idempotency_key})"
+        if row.prev_hash != (last.row_hash if last else None) or row.seq != (last.seq if last else 0) + 1:
             report.problems.append(
-                f"row {row.id} ({row.idempotency_key}): the row before it in advertiser "
-                f"{row.advertiser_id}'s chain was deleted or changed"
+                f"{where}: the row before it in advertiser {row.advertiser_id}'s chain was deleted or changed"
             )
-        if row.row_hash != row_hash(row.prev_hash, row):
+        if row.hash_alg == LEGACY_ALG and last is not None and last.hash_alg != LEGACY_ALG:
+            report.problems.append(f"{where}: an unkeyed hash after keyed rows (forged)")
+        if not hmac.compare_digest(row.row_hash, row_hash(key, row.prev_hash, row)):
+            report.problems.append(f"{where}: content was edited after it was written")
+        previous[row.advertiser_id] = row
+    heads = select(ChangeChainRow)
+    if advertiser_id is not None:
+        heads = heads.where(col(ChangeChainRow.advertiser_id) == advertiser_id)
+    for head in (await session.execute(heads)).scalars().all():
+        last = previous.get(head.advertiser_id)
+        report.heads[head.advertiser_id] = last.seq if last else 0
+        if (last.seq if last else 0, last.row_hash if last else None) != (head.seq, head.head_hash):
             report.problems.append(
-                f"row {row.id} ({row.idempotency_key}): content was edited after it was written"
+                f"advertiser {head.advertiser_id}'s chain ends at row {last.seq if last else 0}, "
+                f"but its head says {head.seq}: the newest rows were deleted"
             )
-        previous[row.advertiser_id] = row.row_hash
     return report

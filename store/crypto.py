@@ -8,13 +8,14 @@ is an error, never a silent fallback.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from models.errors import TokenDecryptError, TokenKeyMissing
+from models.errors import ChangeLogKeyMissing, TokenDecryptError, TokenKeyMissing
 
-__all__ = ["TokenCipher", "TokenDecryptError", "TokenKeyMissing"]
+__all__ = ["ChangeLogKeyMissing", "TokenCipher", "TokenDecryptError", "TokenKeyMissing", "change_log_key"]
 
 
 class TokenCipher:
@@ -62,3 +63,22 @@ class TokenCipher:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(Fernet.generate_key())
         return cls(path.read_bytes().strip())
+
+
+def change_log_key(key: str | None, environment: str, data_dir: Path) -> bytes:
+    """The HMAC key of the change log's hash chain: configured, or in dev a random key kept
+    at ``data_dir/change-log.key``. Never stored in the database it protects."""
+    if key:
+        return key.encode()
+    if environment != "dev":
+        raise ChangeLogKeyMissing(
+            f"TTADS_CHANGE_LOG_KEY must be set when TTADS_ENVIRONMENT={environment}: the change log's "
+            "hash chain is keyed so that whoever can write the database cannot re-hash it"
+        )
+    path = data_dir / "change-log.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

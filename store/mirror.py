@@ -134,7 +134,7 @@ def _upsert_statement(
 ) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(rows)  # type: ignore[arg-type]
+    stmt = insert(table).values(rows)
     updatable = [c for c in rows[0] if c != key]
     return stmt.on_conflict_do_update(
         index_elements=[key], set_={c: getattr(stmt.excluded, c) for c in updatable}

@@ -7,13 +7,14 @@ activity; only counts come back through history.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
+    from activities.interfaces import MirrorSync
     from models.workflows import (
         ADVERTISER_SYNC,
         AdvertiserSyncInput,
@@ -25,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
 
 STEP_TIMEOUT = timedelta(minutes=10)
 T = TypeVar("T")
-_CREATIVE_COUNTS: Any = dict[str, SyncCounts]
 
 
 @workflow.defn(name=ADVERTISER_SYNC)
@@ -40,24 +40,18 @@ class AdvertiserSync:
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
 
         name = await self._step(
-            "advertiser info", names.SYNC_ADVERTISER_INFO, adv, str, f"Read account {adv}"
+            "advertiser info", MirrorSync.sync_advertiser_info, adv, f"Read account {adv}"
         )
         counts: dict[str, SyncCounts] = {}
-        for label, activity_name in (
-            ("campaigns", names.SYNC_CAMPAIGNS),
-            ("adgroups", names.SYNC_ADGROUPS),
-            ("ads", names.SYNC_ADS),
+        for label, step in (
+            ("campaigns", MirrorSync.sync_campaigns),
+            ("adgroups", MirrorSync.sync_adgroups),
+            ("ads", MirrorSync.sync_ads),
         ):
-            counts[label] = await self._step(
-                label, activity_name, adv, SyncCounts, f"Mirror {label} of advertiser {adv}"
-            )
+            counts[label] = await self._step(label, step, adv, f"Mirror {label} of advertiser {adv}")
             self._status.counts[label] = counts[label]
-        creatives: dict[str, SyncCounts] = await self._step(
-            "creatives",
-            names.SYNC_CREATIVES,
-            adv,
-            _CREATIVE_COUNTS,
-            f"Mirror videos and images used by the ads of {adv}",
+        creatives = await self._step(
+            "creatives", MirrorSync.sync_creatives, adv, f"Mirror videos and images used by the ads of {adv}"
         )
         counts.update(creatives)
         self._status.counts.update(creatives)
@@ -73,13 +67,14 @@ class AdvertiserSync:
             finished_at=workflow.now(),
         )
 
-    async def _step(self, label: str, activity: str, adv: str, result_type: type[T], summary: str) -> T:
-        """Run one named activity with the TikTok retry policy, keeping ``status`` current."""
+    async def _step(
+        self, label: str, activity: Callable[[Any, str], Awaitable[T]], adv: str, summary: str
+    ) -> T:
+        """Run one activity with the TikTok retry policy, keeping ``status`` current."""
         assert self._status is not None
         self._status.step = label
-        result: T = await tiktok_activity(
-            activity, adv, result_type, summary=summary, start_to_close=STEP_TIMEOUT
-        )
+        workflow.set_current_details(f"Step: {label} of advertiser {adv}")
+        result = await tiktok_activity(activity, adv, summary=summary, start_to_close=STEP_TIMEOUT)
         self._status.done_steps.append(label)
         return result
 

@@ -1,42 +1,51 @@
 """``CampaignLaunch``: validate, wait for approval, create everything once, enable it.
 
-1. Validate: guardrails, creative and text pre-flight, roles (activity ``prepare_launch``).
-   Any violation fails the launch with every field and rule; nothing is created.
+1. Validate: guardrails, creative and text pre-flight, names, roles (``prepare_launch``).
+   Any violation ends the launch as ``refused`` with every field and rule; nothing is
+   created (runs recorded before the ``outcome-notices`` patch failed instead).
 2. Approval (``single`` / ``two_stage``): waits for the ``approve`` / ``reject`` update (or
    signal), with reminders, until the deadline; two stages need two different approvers,
-   neither of them the requester.
+   neither of them the requester. Stage-2 approvers are told when it is their turn.
 3. Create the campaign, ad groups and ads in that order, each exactly once (keys derived
    from the workflow id and the step), all disabled; then enable ads, ad groups, campaign.
 4. If a step fails for good, pause (or delete) what was created, record it, and fail
-   naming the step and TikTok's message.
+   naming the step and TikTok's message. The requester hears every outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from models.errors import GuardrailViolation, InvalidInput, LaunchFailed
+    from activities.interfaces import CreativeUploads, EntityOperations, LaunchPreparation
+    from models.changes import EntityChange
+    from models.entities import (
+        CreateAdGroupInput,
+        CreateAdInput,
+        CreateCampaignInput,
+        ManagedType,
+        OperationStatus,
+        SetStatusInput,
+    )
+    from models.errors import ApprovalRefused, GuardrailViolation, InvalidInput, LaunchFailed
     from models.launch import (
         AdSpec,
         ApprovalRequest,
         ApprovalState,
         CampaignLaunchInput,
-        CreateStep,
         Decision,
-        EntityChange,
-        LaunchPlan,
         LaunchResult,
         LaunchStatus,
         Notice,
-        StatusChange,
-        Uploaded,
-        UploadStep,
+        TemplateRequest,
+        UploadCreativeInput,
+        Verdict,
+        approval_state,
     )
     from models.workflows import CAMPAIGN_LAUNCH
     from workflows.common import (
@@ -51,6 +60,10 @@ STEP_TIMEOUT = timedelta(minutes=5)
 # Activities heartbeat before every TikTok call: a dead worker's attempt is retried
 # elsewhere after this long instead of after STEP_TIMEOUT. Longer than one HTTP timeout.
 HEARTBEAT_TIMEOUT = timedelta(seconds=45)
+# Refusals complete with outcome "refused"; people hear of turns and outcomes.
+OUTCOME_NOTICES = "outcome-notices"
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 @workflow.defn(name=CAMPAIGN_LAUNCH)
@@ -67,13 +80,17 @@ class CampaignLaunch:
             [ADVERTISER_ID.value_set(inp.advertiser_id), CAMPAIGN_NAME.value_set(inp.campaign.campaign_name)]
         )
         self._set_state("not_required")
-        self._status.step = "validating"
-        plan: LaunchPlan = await self._run(names.PREPARE_LAUNCH, inp, LaunchPlan, "Guardrails and pre-flight")
+        self._step("validating")
+        plan = await self._run(LaunchPreparation.prepare_launch, inp, "Guardrails and pre-flight")
         if plan.violations:
             lines = [f"{v.field}: {v.message} [{v.rule}]" for v in plan.violations]
-            raise GuardrailViolation(
-                f"launch refused, {len(lines)} violation(s): " + "; ".join(lines),
-                [v.model_dump() for v in plan.violations],
+            refusal = f"launch refused, {len(lines)} violation(s): " + "; ".join(lines)
+            if not workflow.patched(OUTCOME_NOTICES):
+                raise GuardrailViolation(refusal, [v.model_dump() for v in plan.violations])
+            self._status.violations = plan.violations
+            self._set_state("refused")
+            return await self._end(
+                LaunchResult(outcome="refused", reason=refusal, violations=plan.violations)
             )
         self._status.approvers = plan.approvers
         self._status.recommendation = plan.recommendation
@@ -85,18 +102,23 @@ class CampaignLaunch:
             await self._create(inp)
             await self._enable(inp)
         except ActivityError as err:
+            failed_while = self._status.step
             await self._compensate(inp)
             cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            raise LaunchFailed(
-                f"launch failed while {self._status.step}: {cause}; "
-                f"{'paused' if inp.on_failure == 'pause' else 'deleted'} what was created"
-            ) from err
-        self._status.step = "done"
-        return LaunchResult(
-            outcome="launched",
-            created=self._status.created,
-            decisions=self._status.decisions,
-            changes=self._changes,
+            undone = "paused" if inp.on_failure == "pause" else "deleted"
+            self._status.failure = f"launch failed while {failed_while}: {cause}; {undone} what was created"
+            self._step(f"failed while {failed_while}")
+            if workflow.patched(OUTCOME_NOTICES):
+                await self._tell_requester("failed", self._status.failure)
+            raise LaunchFailed(self._status.failure) from err
+        self._step("done")
+        return await self._end(
+            LaunchResult(
+                outcome="launched",
+                created=self._status.created,
+                decisions=self._status.decisions,
+                changes=self._changes,
+            )
         )
 
     async def _input(self, raw: CampaignLaunchInput | dict[str, Any]) -> CampaignLaunchInput:
@@ -104,87 +126,93 @@ class CampaignLaunch:
         template = raw.template if isinstance(raw, CampaignLaunchInput) else raw.get("template")
         if not template:
             return validated_input(CampaignLaunchInput, raw)
-        self._status.step = f"applying template {template}"
+        self._step(f"applying template {template}")
         given = (
             raw.model_dump(mode="json", exclude_unset=True) if isinstance(raw, CampaignLaunchInput) else raw
         )
         try:
-            resolved: CampaignLaunchInput = await self._run(
-                names.RESOLVE_TEMPLATE, given, CampaignLaunchInput, f"Apply template {template}"
+            return await self._run(
+                LaunchPreparation.resolve_template, TemplateRequest(given=given), f"Apply template {template}"
             )
         except ActivityError as err:
             invalid = InvalidInput.find(err)
             if invalid is not None:
                 raise InvalidInput(invalid.message, *invalid.details) from err
             raise
-        return resolved
+
+    async def _end(self, result: LaunchResult) -> LaunchResult:
+        if workflow.patched(OUTCOME_NOTICES):
+            await self._tell_requester(result.outcome, result.reason)
+        return result
 
     # -- approval ---------------------------------------------------------------------
 
     async def _approval(self, inp: CampaignLaunchInput) -> LaunchResult | None:
-        stages = 2 if inp.approval_policy == "two_stage" else 1
         deadline = workflow.now() + timedelta(hours=inp.approval_deadline_hours)
         self._status.deadline = deadline
-        self._status.step = "waiting for approval"
+        self._step("waiting for approval")
         self._set_state("pending_stage_1")
         wid = workflow.info().workflow_id
-        await self._notify("approval_requested", self._eligible(), "Approval requested", f"{wid}/request")
+        await self._notify("approval_requested", self._eligible(), f"{wid}/request", stage=1)
         reminders = 0
+        told_stage_2 = False
         while True:
-            rejection = next((d for d in self._status.decisions if d.decision == "reject"), None)
-            if rejection is not None:
+            state = approval_state(inp.approval_policy, self._status.decisions)
+            if state == "rejected":
                 self._set_state("rejected")
-                self._status.step = "rejected"
-                return LaunchResult(
-                    outcome="rejected", reason=rejection.reason, decisions=self._status.decisions
+                self._step("rejected")
+                reason = next(d.reason for d in self._status.decisions if d.decision == "reject")
+                return await self._end(
+                    LaunchResult(outcome="rejected", reason=reason, decisions=self._status.decisions)
                 )
-            if self._approved_stages() >= stages:
+            if state == "approved":
                 self._set_state("approved")
                 self._status.waiting_for = None
                 return None
-            self._set_state(f"pending_stage_{self._approved_stages() + 1}")  # type: ignore[arg-type]
+            self._set_state(state)
+            if state == "pending_stage_2" and not told_stage_2 and workflow.patched(OUTCOME_NOTICES):
+                await self._notify("approval_turn", self._eligible(), f"{wid}/turn/2", stage=2)
+                told_stage_2 = True
             remaining = deadline - workflow.now()
             if remaining <= timedelta(0):
                 self._set_state("timed_out")
-                self._status.step = "cancelled: approval_timeout"
-                await self._notify("approval_timeout", [inp.requester], "Launch cancelled", f"{wid}/timeout")
+                self._step("cancelled: approval_timeout")
+                await self._notify("approval_timeout", [inp.requester], f"{wid}/timeout")
                 return LaunchResult(
                     outcome="approval_timeout", reason="approval_timeout", decisions=self._status.decisions
                 )
-            seen = len(self._status.decisions)
             try:
                 await workflow.wait_condition(
-                    lambda seen=seen: len(self._status.decisions) != seen,  # type: ignore[misc]
+                    self._decided_since(len(self._status.decisions)),
                     timeout=min(remaining, timedelta(hours=inp.reminder_every_hours)),
                     timeout_summary="approval reminder or deadline",
                 )
             except TimeoutError:
                 if workflow.now() < deadline:
                     reminders += 1
-                    await self._notify(
-                        "approval_reminder",
-                        self._eligible(),
-                        "Reminder: approval pending",
-                        f"{wid}/reminder/{reminders}",
-                    )
+                    stage = 2 if state == "pending_stage_2" else 1
+                    key = f"{wid}/reminder/{reminders}"
+                    await self._notify("approval_reminder", self._eligible(), key, stage=stage)
 
-    def _approved_stages(self) -> int:
-        return sum(1 for d in self._status.decisions if d.decision == "approve")
+    def _decided_since(self, seen: int) -> Callable[[], bool]:
+        return lambda: len(self._status.decisions) != seen
 
     def _eligible(self) -> list[str]:
         assert self._inp is not None
         done = {d.approver for d in self._status.decisions}
         return [a for a in self._status.approvers if a != self._inp.requester and a not in done]
 
-    def _refusal(self, req: ApprovalRequest, decision: str) -> str | None:
+    def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
         """Why ``req`` cannot be accepted now, or None. Read-only: validators call it."""
         assert self._inp is not None
         state = self._status.approval_state
         if state not in ("pending_stage_1", "pending_stage_2"):
             return f"the launch is not waiting for approval (state: {state})"
         current = 1 if state == "pending_stage_1" else 2
-        if req.stage is not None and req.stage != current:
+        if req.stage is not None and req.stage < current:
             return f"stage {req.stage} is already decided; the launch waits for stage {current}"
+        if req.stage is not None and req.stage > current:
+            return f"stage {req.stage} is not open yet; the launch waits for stage {current}"
         if req.approver == self._inp.requester:
             return f"{req.approver} requested this launch and cannot approve or reject it"
         if req.approver not in self._status.approvers:
@@ -195,25 +223,24 @@ class CampaignLaunch:
             return "a rejection needs a reason"
         return None
 
-    def _decide(self, req: ApprovalRequest, decision: str) -> LaunchStatus:
-        stage = self._approved_stages() + 1
+    def _decide(self, req: ApprovalRequest, decision: Verdict) -> LaunchStatus:
+        assert self._inp is not None
+        stage = sum(1 for d in self._status.decisions if d.decision == "approve") + 1
         self._status.decisions.append(
             Decision(
                 approver=req.approver, decision=decision, stage=stage, reason=req.reason, at=workflow.now()
-            )  # type: ignore[arg-type]
+            )
         )
         # Answer the approver with the state their decision led to. Older runs moved the state
         # only in the main loop; the patch keeps their histories replayable.
         if workflow.patched("approval-state-in-handler"):
-            assert self._inp is not None
-            stages = 2 if self._inp.approval_policy == "two_stage" else 1
-            if decision == "reject":
-                self._set_state("rejected")
-            elif self._approved_stages() >= stages:
-                self._set_state("approved")
-            else:
-                self._set_state(f"pending_stage_{self._approved_stages() + 1}")  # type: ignore[arg-type]
+            self._set_state(approval_state(self._inp.approval_policy, self._status.decisions))
         return self._status
+
+    def _check(self, req: ApprovalRequest, decision: Verdict) -> None:
+        reason = self._refusal(req, decision)
+        if reason:
+            raise ApprovalRefused(reason)
 
     @workflow.update(name="approve")
     def approve(self, req: ApprovalRequest) -> LaunchStatus:
@@ -222,9 +249,7 @@ class CampaignLaunch:
 
     @approve.validator
     def _check_approve(self, req: ApprovalRequest) -> None:
-        reason = self._refusal(req, "approve")
-        if reason:
-            raise ValueError(reason)
+        self._check(req, "approve")
 
     @workflow.update(name="reject")
     def reject(self, req: ApprovalRequest) -> LaunchStatus:
@@ -233,9 +258,7 @@ class CampaignLaunch:
 
     @reject.validator
     def _check_reject(self, req: ApprovalRequest) -> None:
-        reason = self._refusal(req, "reject")
-        if reason:
-            raise ValueError(reason)
+        self._check(req, "reject")
 
     @workflow.signal(name="approve")
     def approve_signal(self, req: ApprovalRequest) -> None:
@@ -246,7 +269,7 @@ class CampaignLaunch:
     def reject_signal(self, req: ApprovalRequest) -> None:
         self._signal(req, "reject")
 
-    def _signal(self, req: ApprovalRequest, decision: str) -> None:
+    def _signal(self, req: ApprovalRequest, decision: Verdict) -> None:
         reason = self._refusal(req, decision)
         if reason:
             self._status.refused.append(f"{decision} by {req.approver} refused: {reason}")
@@ -263,19 +286,18 @@ class CampaignLaunch:
             for j, ad in enumerate(group.ads):
                 ids: list[str] = []
                 for k, (kind, url, path) in enumerate(ad.uploads()):
-                    self._status.step = f"uploading creatives for ad {j + 1} of ad group {i + 1}"
+                    self._step(f"uploading creatives for ad {j + 1} of ad group {i + 1}")
                     name = (url or path or kind).rstrip("/").rsplit("/", 1)[-1][:80] or kind
-                    step = UploadStep(
+                    step = UploadCreativeInput(
                         advertiser_id=adv,
                         key=f"{wid}/creative/{i}/{j}/{k}",
-                        kind=kind,  # type: ignore[arg-type]
+                        kind="video" if kind == "video" else "image",
                         name=name,
                         url=url,
                         path=path,
+                        actor=inp.requester,
                     )
-                    up: Uploaded = await self._run(
-                        names.UPLOAD_CREATIVE, step, Uploaded, f"Upload {kind} {name}"
-                    )
+                    up = await self._run(CreativeUploads.upload_creative, step, f"Upload {kind} {name}")
                     ids.append(up.creative_id)
                     if up.change is not None:
                         self._changes.append(up.change)
@@ -292,136 +314,170 @@ class CampaignLaunch:
         wid, actor, adv = workflow.info().workflow_id, inp.requester, inp.advertiser_id
         ads = await self._uploads(inp) if any(ad.uploads() for g in inp.adgroups for ad in g.ads) else {}
         created = self._status.created
-        self._status.step = "creating the campaign"
-        step = CreateStep(advertiser_id=adv, key=f"{wid}/campaign", actor=actor, campaign=inp.campaign)
-        created.campaign_id = (
-            await self._change(names.CREATE_CAMPAIGN, step, "Create campaign (disabled)")
-        ).entity_id
+        self._step("creating the campaign")
+        campaign = CreateCampaignInput(
+            advertiser_id=adv,
+            key=f"{wid}/campaign",
+            actor=actor,
+            reason="launch: create campaign (disabled until all is built)",
+            campaign=inp.campaign,
+        )
+        change = await self._run(EntityOperations.create_campaign, campaign, "Create campaign (disabled)")
+        self._changes.append(change)
+        campaign_id = created.campaign_id = change.entity_id
         for i, group in enumerate(inp.adgroups):
-            self._status.step = f"creating ad group {i + 1}/{len(inp.adgroups)}"
-            step = CreateStep(
+            self._step(f"creating ad group {i + 1}/{len(inp.adgroups)}")
+            adgroup = CreateAdGroupInput(
                 advertiser_id=adv,
                 key=f"{wid}/adgroup/{i}",
                 actor=actor,
-                parent_id=created.campaign_id,
+                reason="launch: create ad group",
+                campaign_id=campaign_id,
                 adgroup=group,
             )
-            adgroup_id = (
-                await self._change(names.CREATE_ADGROUP, step, f"Create ad group {group.adgroup_name}")
-            ).entity_id
-            created.adgroup_ids.append(adgroup_id)
+            change = await self._run(
+                EntityOperations.create_adgroup, adgroup, f"Create ad group {group.adgroup_name}"
+            )
+            self._changes.append(change)
+            created.adgroup_ids.append(change.entity_id)
             for j, spec in enumerate(group.ads):
-                ad = ads.get((i, j), spec)
-                self._status.step = f"creating ad {j + 1}/{len(group.ads)} of ad group {i + 1}"
-                step = CreateStep(
+                self._step(f"creating ad {j + 1}/{len(group.ads)} of ad group {i + 1}")
+                ad = CreateAdInput(
                     advertiser_id=adv,
                     key=f"{wid}/adgroup/{i}/ad/{j}",
                     actor=actor,
-                    parent_id=adgroup_id,
-                    ad=ad,
+                    reason="launch: create ad",
+                    adgroup_id=change.entity_id,
+                    ad=ads.get((i, j), spec),
                 )
-                created.ad_ids.append(
-                    (await self._change(names.CREATE_AD, step, f"Create ad {ad.ad_name}")).entity_id
-                )
+                made = await self._run(EntityOperations.create_ad, ad, f"Create ad {spec.ad_name}")
+                self._changes.append(made)
+                created.ad_ids.append(made.entity_id)
 
     async def _enable(self, inp: CampaignLaunchInput) -> None:
-        self._status.step = "enabling"
+        self._step("enabling")
         c = self._status.created
-        reason = "launch: enable after everything was created" + self._approved_by()
-        for entity_type, ids in (("ad", c.ad_ids), ("adgroup", c.adgroup_ids), ("campaign", [c.campaign_id])):
+        approvers = [d.approver for d in self._status.decisions if d.decision == "approve"]
+        reason = "launch: enable after everything was created"
+        reason += f" (approved by {', '.join(approvers)})" if approvers else ""
+        steps: tuple[tuple[ManagedType, list[str | None]], ...] = (
+            ("ad", [*c.ad_ids]),
+            ("adgroup", [*c.adgroup_ids]),
+            ("campaign", [c.campaign_id]),
+        )
+        for entity_type, ids in steps:
             await self._set_status(inp, entity_type, [i for i in ids if i], "ENABLE", reason, "enable")
 
     async def _compensate(self, inp: CampaignLaunchInput) -> None:
         c = self._status.created
-        status = "DISABLE" if inp.on_failure == "pause" else "DELETE"
+        status: OperationStatus = "DISABLE" if inp.on_failure == "pause" else "DELETE"
         reason = f"launch compensation: {status.lower()} after a failure while {self._status.step}"
-        order = (("campaign", [c.campaign_id]), ("adgroup", c.adgroup_ids), ("ad", c.ad_ids))
+        order: tuple[tuple[ManagedType, list[str | None]], ...] = (
+            ("campaign", [c.campaign_id]),
+            ("adgroup", [*c.adgroup_ids]),
+            ("ad", [*c.ad_ids]),
+        )
         failed_step = self._status.step
         for entity_type, ids in order if status == "DISABLE" else reversed(order):
-            ids = [i for i in ids if i]
-            if ids:
+            present = [i for i in ids if i]
+            if present:
                 try:
-                    await self._set_status(inp, entity_type, ids, status, reason, "compensate")  # type: ignore[arg-type]
+                    await self._set_status(inp, entity_type, present, status, reason, "compensate")
                 except ActivityError:
                     workflow.logger.error("compensation of %s %s failed; fix by hand", entity_type, ids)
         self._status.step = failed_step
 
     async def _set_status(
-        self, inp: CampaignLaunchInput, entity_type: str, ids: list[str], status: str, reason: str, tag: str
+        self,
+        inp: CampaignLaunchInput,
+        entity_type: ManagedType,
+        ids: list[str],
+        status: OperationStatus,
+        reason: str,
+        tag: str,
     ) -> None:
-        req = StatusChange(
+        req = SetStatusInput(
             advertiser_id=inp.advertiser_id,
             entity_type=entity_type,
-            ids=ids,  # type: ignore[arg-type]
+            ids=ids,
             operation_status=status,
-            key=f"{workflow.info().workflow_id}/{tag}/{entity_type}",  # type: ignore[arg-type]
+            key=f"{workflow.info().workflow_id}/{tag}/{entity_type}",
             actor=inp.requester,
             reason=reason,
         )
-        changes: list[EntityChange] = await self._run(
-            names.SET_STATUS,
-            req,
-            list[EntityChange],
-            f"{status} {len(ids)} {entity_type}(s)",  # type: ignore[arg-type]
-        )
-        self._changes.extend(changes)
-
-    def _approved_by(self) -> str:
-        names_ = [d.approver for d in self._status.decisions if d.decision == "approve"]
-        return f" (approved by {', '.join(names_)})" if names_ else ""
+        done = await self._run(EntityOperations.set_status, req, f"{status} {len(ids)} {entity_type}(s)")
+        self._changes.extend(done.changes)
 
     # -- plumbing -----------------------------------------------------------------------
 
-    async def _change(self, activity: str, step: CreateStep, summary: str) -> EntityChange:
-        change: EntityChange = await self._run(activity, step, EntityChange, summary)
-        self._changes.append(change)
-        return change
-
-    async def _run(self, activity: str, arg: Any, result_type: Any, summary: str) -> Any:
+    async def _run(self, activity: Callable[[Any, A], Awaitable[R]], arg: A, summary: str) -> R:
         return await tiktok_activity(
-            activity,
-            arg,
-            result_type,
-            summary=summary,
-            start_to_close=STEP_TIMEOUT,
-            heartbeat=HEARTBEAT_TIMEOUT,
+            activity, arg, summary=summary, start_to_close=STEP_TIMEOUT, heartbeat=HEARTBEAT_TIMEOUT
         )
 
-    async def _notify(self, kind: str, recipients: list[str], subject: str, key: str) -> None:
+    async def _notify(self, kind: str, recipients: list[str], key: str, *, stage: int | None = None) -> None:
+        """Tell people, as facts; the notifier words them for each channel."""
         assert self._inp is not None
-        inp = self._inp
-        wid = workflow.info().workflow_id
-        body = (
-            f"{inp.requester} asks to launch '{inp.campaign.campaign_name}' for advertiser "
-            f"{inp.advertiser_id} ({len(inp.adgroups)} ad group(s)); policy {inp.approval_policy}; "
-            f"deadline {self._status.deadline}. Approve: starter.py approve {wid} --as USER"
-        )
-        rec = self._status.recommendation
-        if rec is not None:
-            body += (
-                f"\nRecommended structure: {rec.adgroups} ad group(s) "
-                f"at {rec.daily_budget_per_adgroup:g}/day, "
-                f"{rec.bid_strategy}. " + " ".join(rec.notes)
-            )
+        inp, status = self._inp, self._status
         notice = Notice(
             kind=kind,
             advertiser_id=inp.advertiser_id,
             recipients=recipients,
-            subject=subject,
-            body=body,
             dedupe_key=key,
+            workflow_id=workflow.info().workflow_id,
+            campaign_name=inp.campaign.campaign_name,
+            requester=inp.requester,
+            approval_policy=inp.approval_policy,
+            adgroups=len(inp.adgroups),
+            stage=stage,
+            deadline=status.deadline,
+            recommendation=status.recommendation,
         )
-        await self._run(names.NOTIFY, notice, bool, f"Notify {', '.join(recipients) or 'nobody'}: {subject}")
+        await self._send(notice)
+
+    async def _tell_requester(self, outcome: str, reason: str | None) -> None:
+        assert self._inp is not None
+        wid = workflow.info().workflow_id
+        notice = Notice(
+            kind="launch_outcome",
+            advertiser_id=self._inp.advertiser_id,
+            recipients=[self._inp.requester],
+            dedupe_key=f"{wid}/outcome",
+            workflow_id=wid,
+            campaign_name=self._inp.campaign.campaign_name,
+            outcome=outcome,
+            reason=reason,
+        )
+        await self._send(notice)
+
+    async def _send(self, notice: Notice) -> None:
+        who = ", ".join(notice.recipients) or "nobody"
+        await self._run(LaunchPreparation.notify, notice, f"Notify {who}: {notice.kind}")
+
+    def _step(self, step: str) -> None:
+        self._status.step = step
+        self._details()
 
     def _set_state(self, state: ApprovalState) -> None:
         self._status.approval_state = state
-        self._status.eligible_now = self._eligible() if state.startswith("pending") else []
-        self._status.waiting_for = (
-            f"an approval for stage {state[-1]} from one of {', '.join(self._eligible()) or 'nobody'}"
-            if state.startswith("pending")
-            else None
-        )
+        pending = state.startswith("pending")
+        self._status.eligible_now = self._eligible() if pending else []
+        who = " or ".join(self._eligible()) or "nobody"
+        self._status.waiting_for = f"an approval for stage {state[-1]} from {who}" if pending else None
         workflow.upsert_search_attributes([APPROVAL_STATE.value_set(state)])
+        self._details()
+
+    def _details(self) -> None:
+        """What the Web UI shows at the top of the run: the step, and what it waits for."""
+        status = self._status
+        lines = [f"**{status.step}** (approval: {status.approval_state})"]
+        if status.waiting_for:
+            deadline = f", deadline {status.deadline:%Y-%m-%d %H:%M} UTC" if status.deadline else ""
+            lines.append(f"Waiting for {status.waiting_for}{deadline}")
+        lines += [f"Refused: {v.field}: {v.message}" for v in status.violations]
+        if status.failure:
+            lines.append(f"Failed: {status.failure}")
+        workflow.set_current_details("\n".join(lines))
 
     @workflow.query(name="status")
     def status(self) -> LaunchStatus:

@@ -1,9 +1,10 @@
-"""Helpers every workflow uses: search attribute keys and the default activity retry policy."""
+"""Helpers every workflow uses: the TikTok retry policy and typed activity calls."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -13,8 +14,11 @@ from models.workflows import APPROVAL_STATE as APPROVAL_STATE
 from models.workflows import CAMPAIGN_NAME as CAMPAIGN_NAME
 from models.workflows import validated_input as validated_input  # re-exported for workflows
 
+A = TypeVar("A")
+R = TypeVar("R")
+
 # TikTok calls: 1 s doubling to 64 s (the spec's backoff); permanent errors are
-# non-retryable ApplicationErrors raised by the connector, so they stop at once.
+# non-retryable ServiceErrors raised by the connector, so they stop at once.
 TIKTOK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -24,19 +28,18 @@ TIKTOK_RETRY = RetryPolicy(
 
 
 async def tiktok_activity(
-    name: str,
-    arg: Any,
-    result_type: Any,
+    activity: Callable[[Any, A], Awaitable[R]],
+    arg: A,
     *,
     summary: str,
     start_to_close: timedelta,
     heartbeat: timedelta | None = None,
-) -> Any:
-    """Run an activity that calls TikTok, by name, with the TikTok retry policy."""
-    return await workflow.execute_activity(
-        name,
+) -> R:
+    """Run an activity of ``activities.interfaces`` (e.g. ``EntityOperations.set_status``)
+    with the TikTok retry policy; argument and result are type-checked."""
+    return await workflow.execute_activity_method(
+        activity,
         arg,
-        result_type=result_type,
         start_to_close_timeout=start_to_close,
         heartbeat_timeout=heartbeat,
         retry_policy=TIKTOK_RETRY,

@@ -10,13 +10,14 @@ continue-as-new, so history stays a handful of events. Start it with the workflo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
+    from activities.interfaces import TokenLifecycle
     from models.workflows import TOKEN_REFRESH, TokenRefreshInput, TokenRefreshStatus, TokenState
     from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
 
@@ -36,7 +37,7 @@ class TokenRefresh:
         adv = model.advertiser_id
         self._status = TokenRefreshStatus(advertiser_id=adv, phase="reading token state")
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
-        state = await self._activity(names.TOKEN_STATE, adv, "Read token expiry (never the token)")
+        state = await self._activity(TokenLifecycle.token_state, adv, "Read token expiry (never the token)")
         self._status.token = state
 
         if state.long_term:
@@ -44,7 +45,9 @@ class TokenRefresh:
             self._wait("waiting for the daily health check of a long-term token", wake)
             await workflow.sleep(HEALTH_CHECK_EVERY, summary="daily health check of a long-term token")
             self._status.phase = "checking token"
-            self._status.token = await self._activity(names.CHECK_TOKEN, adv, "Health call with the token")
+            self._status.token = await self._activity(
+                TokenLifecycle.check_token, adv, "Health call with the token"
+            )
         else:
             assert state.access_expires_at is not None
             wake = state.access_expires_at - REFRESH_BEFORE_EXPIRY
@@ -53,19 +56,21 @@ class TokenRefresh:
             if delay > timedelta(0):
                 await workflow.sleep(delay, summary=f"refresh at {wake.isoformat()}")
             self._status.phase = "refreshing token"
-            self._status.token = await self._activity(names.REFRESH_TOKEN, adv, "Refresh the token pair")
+            self._status.token = await self._activity(
+                TokenLifecycle.refresh_token, adv, "Refresh the token pair"
+            )
         workflow.continue_as_new(model)
 
-    def _wait(self, phase: str, until: Any) -> None:
+    def _wait(self, phase: str, until: datetime) -> None:
         assert self._status is not None
         self._status.phase = phase
         self._status.next_action_at = until
+        workflow.set_current_details(f"{phase} (next action {until:%Y-%m-%d %H:%M} UTC)")
 
-    async def _activity(self, name: str, adv: str, summary: str) -> TokenState:
-        state: TokenState = await tiktok_activity(
-            name, adv, TokenState, summary=summary, start_to_close=STEP_TIMEOUT
-        )
-        return state
+    async def _activity(
+        self, activity: Callable[[Any, str], Awaitable[TokenState]], adv: str, summary: str
+    ) -> TokenState:
+        return await tiktok_activity(activity, adv, summary=summary, start_to_close=STEP_TIMEOUT)
 
     @workflow.query(name="status")
     def status(self) -> TokenRefreshStatus | None:

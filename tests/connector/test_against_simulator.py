@@ -19,7 +19,7 @@ from connector import (
     Transient,
 )
 from connector.client import RetrySettings
-from connector.creation import CAMPAIGN, create_or_get, tagged_name
+from connector.entities import ADGROUP, CAMPAIGN, create_or_get, legacy_tagged_name
 from connector.limits import FamilyLimit, RateLimits
 from connector.management import list_campaigns
 from connector.tokens import StaticTokens
@@ -118,7 +118,8 @@ async def test_throttle_stays_under_the_simulators_limit(fresh_simulator: Any) -
 
 
 async def test_create_or_get_after_a_lost_answer_creates_once(fresh_simulator: Any) -> None:
-    """The simulator creates the campaign, then holds the answer past the client's timeout."""
+    """The simulator creates the campaign, then holds the answer past the client's timeout:
+    the retry finds it by its name (not foreign), and names stay exactly as given."""
     base = fresh_simulator.base_url
     await set_faults(
         base,
@@ -133,16 +134,63 @@ async def test_create_or_get_after_a_lost_answer_creates_once(fresh_simulator: A
     key = "launch-42/create-campaign"
     async with TikTokClient(base, timeout=0.7, retry=FAST, tokens=StaticTokens({ADV: TOKEN})) as client:
         first = await create_or_get(client, CAMPAIGN, ADV, {**body}, idempotency_key=key)
-        again = await create_or_get(client, CAMPAIGN, ADV, {**body}, idempotency_key=key)
-        other = await create_or_get(client, CAMPAIGN, ADV, {**body}, idempotency_key="launch-43/x")
-        named = [c for c in await list_campaigns(client, ADV, token=TOKEN) if "[ttads:" in c.campaign_name]
-    assert first.created is False  # the lost answer: found by its tag, not created twice
-    assert again.created is False and again.entity.campaign_id == first.entity.campaign_id
-    assert other.created is True and other.entity.campaign_id != first.entity.campaign_id
-    assert sorted(c.campaign_name for c in named) == sorted(
-        [tagged_name("Spring sale", key), tagged_name("Spring sale", "launch-43/x")]
-    )
+        mine = first.entity.campaign_id
+        again = await create_or_get(client, CAMPAIGN, ADV, {**body}, idempotency_key=key, known_id=mine)
+        with pytest.raises(InvalidRequest, match="already exists"):  # another launch, same name
+            await create_or_get(
+                client, CAMPAIGN, ADV, {**body}, idempotency_key="launch-43/x", foreign_ids=[mine]
+            )
+        named = [
+            c for c in await list_campaigns(client, ADV, token=TOKEN) if "Spring sale" in c.campaign_name
+        ]
+    assert first.created is False  # the lost answer: found by name, not created twice
+    assert again.created is False and again.entity.campaign_id == mine
+    assert [c.campaign_name for c in named] == ["Spring sale"]
     assert (await stats(base))["faults_total"] == 1
+
+
+async def test_an_object_created_before_the_first_attempt_is_never_adopted(fresh_simulator: Any) -> None:
+    """An ad group of the same name that existed before (foreign) is not taken for ours; one
+    carrying this key's legacy tag (an earlier version's create) is."""
+    base = fresh_simulator.base_url
+    patient = RetrySettings(initial=0.3, maximum=1.0, max_attempts=10, max_inline_wait=2.0)
+    async with TikTokClient(base, retry=patient, tokens=StaticTokens({ADV: TOKEN})) as client:
+        campaign = await create_or_get(
+            client,
+            CAMPAIGN,
+            ADV,
+            {
+                "campaign_name": "Adopt test",
+                "objective_type": "TRAFFIC",
+                "budget_mode": "BUDGET_MODE_INFINITE",
+            },
+            idempotency_key="k/campaign",
+        )
+        cid = campaign.entity.campaign_id
+        group = {
+            "campaign_id": cid,
+            "adgroup_name": "Broad",
+            "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
+            "location_ids": ["6252001"],
+            "budget_mode": "BUDGET_MODE_DAY",
+            "budget": 50,
+            "schedule_type": "SCHEDULE_FROM_NOW",
+            "optimization_goal": "CLICK",
+            "billing_event": "CPC",
+            "bid_type": "BID_TYPE_NO_BID",
+        }
+        someone_elses = await create_or_get(client, ADGROUP, ADV, dict(group), idempotency_key="manual")
+        other_id = someone_elses.entity.adgroup_id
+        ours = await create_or_get(
+            client, ADGROUP, ADV, dict(group), idempotency_key="k/ag/0", foreign_ids=[other_id]
+        )
+        legacy_body = {**group, "adgroup_name": legacy_tagged_name("Tagged", "k/ag/1")}
+        legacy = await create_or_get(client, ADGROUP, ADV, legacy_body, idempotency_key="old-run")
+        found = await create_or_get(
+            client, ADGROUP, ADV, {**group, "adgroup_name": "Tagged"}, idempotency_key="k/ag/1"
+        )
+    assert ours.created and ours.entity.adgroup_id != other_id
+    assert not found.created and found.entity.adgroup_id == legacy.entity.adgroup_id
 
 
 async def test_open_circuit_fails_fast_then_a_probe_closes_it(fresh_simulator: Any) -> None:

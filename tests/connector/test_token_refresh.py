@@ -10,23 +10,20 @@ from typing import Any
 
 import pytest
 
-from activities.tokens import StoredTokens
 from connector import AuthorizationFailed, TikTokClient
 from connector.client import RetrySettings
 from connector.management import list_campaigns
 from models.tables import utcnow
 from store import Store, TokenCipher
-from store.tokens import load_tokens, save_tokens
+from store.tokens import StoredTokens, load_tokens, save_tokens
 from tests.connector.sim import ADV, TOKEN, admin, stats
-from tests.tokenutil import APP_ID, APP_SECRET, connect_with_auth_code
+from tests.tokenutil import APP_ID, APP_SECRET, connect_with_auth_code, oauth
 
 
 def _process(base_url: str, store: Store, cipher: TokenCipher) -> TikTokClient:
-    """One worker process's view: its own client and token source over the shared store."""
-    tokens = StoredTokens(store, cipher, app_id=APP_ID, app_secret=APP_SECRET)
-    client = TikTokClient(base_url, tokens=tokens, retry=RetrySettings(max_attempts=1))
-    tokens.oauth_client = client
-    return client
+    """One worker process's view: its own clients and token source over the shared store."""
+    tokens = StoredTokens(store, cipher, refresher=oauth(base_url))
+    return TikTokClient(base_url, tokens=tokens, retry=RetrySettings(max_attempts=1))
 
 
 def _refresh_calls(s: dict[str, Any]) -> int:

@@ -40,9 +40,7 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState, TimeoutType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities import names
 from connector.client import TikTokClient
-from connector.creation import tagged_name
 from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import LaunchResult
 from simulator import SimulatorServer
@@ -76,17 +74,17 @@ def _after_create(path: str, kind: str, activity: str, at_kill: dict[str, int]) 
 
 KILL_POINTS = {
     "campaign-created-answer-held": _after_create(
-        "campaign/create/", "campaign", names.CREATE_CAMPAIGN, {"campaign": 1, "adgroup": 0, "ad": 0}
+        "campaign/create/", "campaign", "create_campaign", {"campaign": 1, "adgroup": 0, "ad": 0}
     ),
     "adgroup-created-answer-held": _after_create(
-        "adgroup/create/", "adgroup", names.CREATE_ADGROUP, {"campaign": 1, "adgroup": 1, "ad": 0}
+        "adgroup/create/", "adgroup", "create_adgroup", {"campaign": 1, "adgroup": 1, "ad": 0}
     ),
     "ad-created-answer-held": _after_create(
-        "ad/create/", "ad", names.CREATE_AD, {"campaign": 1, "adgroup": 1, "ad": 1}
+        "ad/create/", "ad", "create_ad", {"campaign": 1, "adgroup": 1, "ad": 1}
     ),
     "adgroup-lookup-before-create": KillPoint(
         {"kind": "latency", "latency_ms": HOLD_S * 1000, "path": "adgroup/get/", "max_count": 1},
-        names.CREATE_ADGROUP,
+        "create_adgroup",
         lambda stats: stats["faults"].get("latency", 0) >= 1,
         {"campaign": 1, "adgroup": 0, "ad": 0},
     ),
@@ -272,7 +270,7 @@ async def _run_kill_point(
             campaigns = await list_campaigns(tiktok, DEMO_ADVERTISER, token=DEMO_TOKEN)
             adgroups = await list_adgroups(tiktok, DEMO_ADVERTISER, token=DEMO_TOKEN)
             ads = await list_ads(tiktok, DEMO_ADVERTISER, token=DEMO_TOKEN)
-        prefix = launch_name + " "
+        prefix = launch_name + " / "
         return Run(
             name=name,
             launch_name=launch_name,
@@ -283,7 +281,7 @@ async def _run_kill_point(
             result=result,
             created=_created(stats, before),
             idempotent_replays=stats["idempotent_replays"],
-            campaigns=[c for c in campaigns if c.campaign_name.startswith(prefix)],
+            campaigns=[c for c in campaigns if c.campaign_name.startswith(launch_name)],
             adgroups=[g for g in adgroups if g.adgroup_name.startswith(prefix)],
             ads=[a for a in ads if a.ad_name.startswith(prefix)],
             retried=await _retried_activities(handle),
@@ -313,7 +311,6 @@ async def test_killed_worker_creates_everything_exactly_once(
     if isinstance(run, BaseException):
         raise run
     point = KILL_POINTS[name]
-    wid = run.workflow_id
 
     assert run.idempotency == {"enabled": False}
     # The worker died where intended: in the step's first attempt, with this much created.
@@ -328,23 +325,17 @@ async def test_killed_worker_creates_everything_exactly_once(
     assert run.idempotent_replays == 0
 
     prefix = run.launch_name
-    assert [c.campaign_name for c in run.campaigns] == [tagged_name(prefix, f"{wid}/campaign")]
+    # names exactly as the operator typed them: no tag, and still created once
+    assert [c.campaign_name for c in run.campaigns] == [prefix]
     campaign = run.campaigns[0]
     assert campaign.campaign_id == run.result.created.campaign_id
     assert sorted(g.adgroup_name for g in run.adgroups) == sorted(
-        [
-            tagged_name(f"{prefix} / women 25-34", f"{wid}/adgroup/0"),
-            tagged_name(f"{prefix} / broad", f"{wid}/adgroup/1"),
-        ]
+        [f"{prefix} / women 25-34", f"{prefix} / broad"]
     )
     assert sorted(g.adgroup_id for g in run.adgroups) == sorted(run.result.created.adgroup_ids)
     assert all(g.campaign_id == campaign.campaign_id for g in run.adgroups)
     assert sorted(a.ad_name for a in run.ads) == sorted(
-        [
-            tagged_name(f"{prefix} / video", f"{wid}/adgroup/0/ad/0"),
-            tagged_name(f"{prefix} / image", f"{wid}/adgroup/0/ad/1"),
-            tagged_name(f"{prefix} / broad video", f"{wid}/adgroup/1/ad/0"),
-        ]
+        [f"{prefix} / video", f"{prefix} / image", f"{prefix} / broad video"]
     )
     assert sorted(a.ad_id for a in run.ads) == sorted(run.result.created.ad_ids)
     ids = run.result.created.adgroup_ids

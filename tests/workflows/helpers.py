@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from activities.context import Dependencies
@@ -18,6 +19,7 @@ from worker import build_worker
 
 DEMO_ADVERTISER = DEMO_ADVERTISER_ID
 DEMO_TOKEN = DEMO_ACCESS_TOKEN
+CHANGE_LOG_KEY = "test-change-log-key"  # what the audit CLI must be given to verify the chains
 
 
 @asynccontextmanager
@@ -26,13 +28,19 @@ async def running_worker(
 ) -> AsyncIterator[str]:
     """A worker on a fresh task queue with the service's own activities; yields the queue."""
     task_queue = f"tiktok-ads-test-{uuid.uuid4().hex[:8]}"
-    settings = Settings(tiktok_base_url=base_url, http_timeout_seconds=5.0, **overrides)
+    settings = Settings(
+        tiktok_base_url=base_url,
+        http_timeout_seconds=5.0,
+        change_log_key=SecretStr(CHANGE_LOG_KEY),
+        **overrides,
+    )
     deps = Dependencies.build(settings, store=store, cipher=cipher)
     try:
         async with build_worker(client, deps, task_queue):
             yield task_queue
     finally:
         await deps.tiktok.aclose()
+        await deps.oauth.aclose()
 
 
 async def connect_advertiser(store: Store, cipher: TokenCipher, advertiser_id: str, token: str) -> None:

@@ -14,9 +14,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
-from models.errors import GuardrailViolation, InvalidInput, LaunchFailed
+from models.errors import ApprovalRefused, InvalidInput, LaunchFailed
 from models.launch import ApprovalRequest, CampaignLaunchInput, LaunchResult, LaunchStatus
 from models.tables import ChangeLogRow, NotificationRow
+from models.workflows import APPROVAL_STATE
 from store import Store, TokenCipher
 from tests.connector.sim import set_faults
 from tests.workflows.helpers import DEMO_TOKEN, connect_advertiser, running_worker
@@ -108,6 +109,12 @@ async def test_single_approval_by_update(
     assert result.outcome == "launched" and [d.approver for d in result.decisions] == ["alice"]
 
 
+async def _notices(store: Store, wid: str) -> list[NotificationRow]:
+    async with store.session() as s:
+        stmt = select(NotificationRow).where(NotificationRow.workflow_id == wid).order_by(NotificationRow.id)
+        return list((await s.execute(stmt)).scalars())
+
+
 async def test_two_stage_needs_two_different_approvers(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
 ) -> None:
@@ -115,6 +122,8 @@ async def test_two_stage_needs_two_different_approvers(
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
         handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
         await wait_for_state(handle, "pending_stage_1")
+        with pytest.raises(WorkflowUpdateFailedError) as early:
+            await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="bob", stage=2))
         first = await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
         assert first.approval_state == "pending_stage_2" and "alice" not in first.eligible_now
         with pytest.raises(WorkflowUpdateFailedError) as same:
@@ -125,10 +134,19 @@ async def test_two_stage_needs_two_different_approvers(
         result = await handle.result()
         with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # the launch has completed
             await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="bob"))
-    assert "stage 2 needs a different approver" in str(same.value.cause)
+    refusal = ApprovalRefused.find(same.value)  # a refusal is final: non-retryable, with the reason
+    assert refusal is not None and refusal.non_retryable
+    assert "stage 2 needs a different approver" in refusal.message
+    assert "stage 2 is not open yet; the launch waits for stage 1" in str(early.value.cause)
     assert "stage 1 is already decided" in str(decided.value.cause)
     assert result.outcome == "launched"
     assert [(d.approver, d.stage) for d in result.decisions] == [("alice", 1), ("ada", 2)]
+    notices = [(n.kind, n.recipients) for n in await _notices(store, handle.id)]
+    assert notices == [
+        ("approval_requested", ["ada", "alice", "bob"]),
+        ("approval_turn", ["ada", "bob"]),  # stage-2 approvers are told it is their turn
+        ("launch_outcome", ["olivia"]),  # and the requester hears how it ended
+    ]
 
 
 async def test_reject_needs_a_reason_and_creates_nothing(
@@ -147,23 +165,50 @@ async def test_reject_needs_a_reason_and_creates_nothing(
     assert "needs a reason" in str(bare.value.cause)
     assert (result.outcome, result.reason) == ("rejected", "budget too high")
     assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    outcome = (await _notices(store, handle.id))[-1]
+    assert (outcome.kind, outcome.recipients) == ("launch_outcome", ["olivia"])
+    assert "rejected" in outcome.subject and "budget too high" in outcome.body
 
 
-async def test_signals_follow_the_same_rules(
+async def test_two_stage_approval_by_signal(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
 ) -> None:
+    """Clients that can only signal: the same rules, refusals listed in ``status``."""
     name = f"Launch-signal-{uuid.uuid4().hex[:4]}"
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
-        handle = await _start(ts_env, tq, launch_input(name, "single"))
+        handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
         await wait_for_state(handle, "pending_stage_1")
         await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="olivia"))
         await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="bob"))
+        await wait_for_state(handle, "pending_stage_2")
+        await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="bob"))
+        await handle.signal(CampaignLaunch.approve_signal, ApprovalRequest(approver="alice"))
         result = await handle.result()
-        status = await handle.query(CampaignLaunch.status, result_type=LaunchStatus)
-    assert result.outcome == "launched" and [d.approver for d in result.decisions] == ["bob"]
+        status = await handle.query(CampaignLaunch.status)
+    assert result.outcome == "launched"
+    assert [(d.approver, d.stage) for d in result.decisions] == [("bob", 1), ("alice", 2)]
     assert status.refused == [
-        "approve by olivia refused: olivia requested this launch and cannot approve or reject it"
+        "approve by olivia refused: olivia requested this launch and cannot approve or reject it",
+        "approve by bob refused: bob already approved stage 1; stage 2 needs a different approver",
     ]
+
+
+async def test_reject_by_signal(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    name = f"Launch-signal-reject-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "single"))
+        await wait_for_state(handle, "pending_stage_1")
+        await handle.signal(CampaignLaunch.reject_signal, ApprovalRequest(approver="alice"))  # no reason
+        await handle.signal(
+            CampaignLaunch.reject_signal, ApprovalRequest(approver="alice", reason="wrong CTA")
+        )
+        result = await handle.result()
+        status = await handle.query(CampaignLaunch.status)
+    assert (result.outcome, result.reason) == ("rejected", "wrong CTA")
+    assert status.refused == ["reject by alice refused: a rejection needs a reason"]
+    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
 async def test_deadline_cancels_with_reminders(
@@ -185,9 +230,11 @@ async def test_deadline_cancels_with_reminders(
     assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
-async def test_guardrails_list_every_violation_and_create_nothing(
+async def test_guardrails_refuse_with_every_violation_and_create_nothing(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
 ) -> None:
+    """A refusal is a completed run with outcome ``refused`` (an operator's typo must not page
+    on-call as a failed workflow); ``status`` and the requester's notice say why."""
     name = f"Launch-bad-{uuid.uuid4().hex[:4]}"
     good = launch_input(name, "none").model_dump(mode="json")
     good["campaign"]["budget"] = 30
@@ -195,18 +242,26 @@ async def test_guardrails_list_every_violation_and_create_nothing(
     good["adgroups"][0]["conversion_bid_price"] = 40
     good["adgroups"][0]["ads"][0]["ad_text"] = "Guaranteed results"
     good["adgroups"][1]["ads"][0]["video_id"] = "v-not-uploaded"
+    good["adgroups"][0]["ads"][1]["category"] = "Gambling"
     good["requester"] = "victor"
+    wid = f"launch-{uuid.uuid4().hex[:8]}"
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
-        with pytest.raises(WorkflowFailureError) as info:
-            await ts_env.client.execute_workflow(
-                CampaignLaunch.run,
-                CampaignLaunchInput.model_validate(good),
-                id=f"launch-{uuid.uuid4().hex[:8]}",
-                task_queue=tq,
-            )
-    cause = GuardrailViolation.find(info.value)
-    assert cause is not None and cause.non_retryable
-    rules = {(v["field"], v["rule"]) for v in cause.details[0]}
+        handle = await ts_env.client.start_workflow(
+            CampaignLaunch.run, CampaignLaunchInput.model_validate(good), id=wid, task_queue=tq
+        )
+        result = await handle.result()
+        status = await handle.query(CampaignLaunch.status)
+        desc = await handle.describe()
+    assert result.outcome == "refused" and result.reason and "7 violation(s)" in result.reason
+    assert status.approval_state == "refused" and status.violations == result.violations
+    assert desc.typed_search_attributes.get(APPROVAL_STATE) == "refused"
+    async with store.session() as s:
+        notices = (
+            await s.execute(select(NotificationRow).where(NotificationRow.workflow_id == wid))
+        ).scalars()
+        outcome = [n for n in notices if n.kind == "launch_outcome"]
+    assert len(outcome) == 1 and outcome[0].recipients == ["victor"] and "refused" in outcome[0].subject
+    rules = {(v.field, v.rule) for v in result.violations}
     assert rules == {
         ("requester", "rbac"),
         ("campaign.budget", "min_campaign_budget"),
@@ -214,11 +269,12 @@ async def test_guardrails_list_every_violation_and_create_nothing(
         ("adgroups[0].conversion_bid_price", "cost_cap_band"),
         ("adgroups[0].ads[0].ad_text", "ng_word"),
         ("adgroups[1].ads[0].video_id", "creative_exists"),
+        ("adgroups[0].ads[1].category", "excluded_category"),
     }
     assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
-async def test_failure_after_creation_pauses_what_was_created(
+async def test_failure_while_creating_names_the_step_and_tells_the_requester(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
 ) -> None:
     name = f"Launch-fail-{uuid.uuid4().hex[:4]}"
@@ -232,22 +288,70 @@ async def test_failure_after_creation_pauses_what_was_created(
             "probability": 1.0,
         },
     )
+    wid = f"launch-{uuid.uuid4().hex[:8]}"
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await ts_env.client.start_workflow(
+            CampaignLaunch.run, launch_input(name, "none"), id=wid, task_queue=tq
+        )
         with pytest.raises(WorkflowFailureError) as info:
-            await ts_env.client.execute_workflow(
-                CampaignLaunch.run,
-                launch_input(name, "none"),
-                id=f"launch-{uuid.uuid4().hex[:8]}",
-                task_queue=tq,
-            )
+            await handle.result()
+        status = await handle.query(CampaignLaunch.status)
     cause = LaunchFailed.find(info.value)
-    assert cause is not None
+    assert cause is not None and cause.non_retryable
     assert "creating ad 1/2 of ad group 1" in cause.message and "prohibited content" in cause.message
-    on = await _on_tiktok(fresh_simulator.base_url, name)
-    assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 1, 0]
-    assert (
-        on["campaigns"][0].operation_status == "DISABLE" and on["adgroups"][0].operation_status == "DISABLE"
+    assert status.failure == cause.message  # `status` says why, after the run ended
+    async with store.session() as s:
+        kinds = (
+            await s.execute(select(NotificationRow.kind).where(NotificationRow.workflow_id == wid))
+        ).scalars()
+        assert list(kinds) == ["launch_outcome"]
+
+
+@pytest.mark.parametrize("on_failure", ["pause", "delete"])
+async def test_compensation_undoes_what_was_enabled(
+    ts_env: WorkflowEnvironment,
+    store: Store,
+    cipher: TokenCipher,
+    fresh_simulator: Any,
+    ready: None,
+    on_failure: str,
+) -> None:
+    """The campaign refuses to be enabled after its ads and ad groups were: compensation must
+    pause (or delete) objects that are live, not merely leave them as created."""
+    name = f"Launch-comp-{on_failure}-{uuid.uuid4().hex[:4]}"
+    await set_faults(
+        fresh_simulator.base_url,
+        {
+            "kind": "error_code",
+            "code": 40002,
+            "message": "budget: campaign budget below spend",
+            "path": "campaign/status/update/",
+            "max_count": 1,
+        },
     )
+    inp = launch_input(name, "none", on_failure=on_failure)
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await ts_env.client.start_workflow(
+            CampaignLaunch.run, inp, id=f"launch-{uuid.uuid4().hex[:8]}", task_queue=tq
+        )
+        with pytest.raises(WorkflowFailureError) as info:
+            await handle.result()
+    cause = LaunchFailed.find(info.value)
+    assert cause is not None and "while enabling" in cause.message
+    history = await handle.fetch_history()
+    from store.audit import audit_history
+
+    changes = [e.change for e in audit_history(history) if e.change is not None]
+    enabled = {c.entity_id for c in changes if c.after and c.after.get("operation_status") == "ENABLE"}
+    assert len(enabled) == 5  # three ads and two ad groups went live before the campaign failed
+    on = await _on_tiktok(fresh_simulator.base_url, name)
+    if on_failure == "pause":
+        assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 2, 3]
+        assert {x.operation_status for k in on for x in on[k]} == {"DISABLE"}
+    else:
+        assert on == {"campaigns": [], "adgroups": [], "ads": []}  # deleted objects are not listed
+    undone = {c.entity_id for c in changes if c.key.split("/")[1] == "compensate"}
+    assert enabled < undone  # every live object was undone, and the record says so
 
 
 async def test_launch_from_a_template_with_overrides(
@@ -335,7 +439,7 @@ async def test_creatives_given_as_url_and_file_are_uploaded_once(
     assert video and video != "v10033g50000demo0001" and again.video_id == video  # type: ignore[union-attr]
     assert len(image_ids) == 1 and image_ids[0].startswith("ad-site")
     assert {c.entity_type for c in result.changes} >= {"video", "image", "campaign", "adgroup", "ad"}
-    from cli.audit_trail import audit_history, compare_with_change_log
+    from store.audit import audit_history, compare_with_change_log
     from store.changes import changes_for
 
     history = await ts_env.client.get_workflow_handle(wf_id).fetch_history()

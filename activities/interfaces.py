@@ -1,0 +1,143 @@
+"""What workflows may ask of activities: one typed signature per activity.
+
+Workflows import this module inside the sandbox (it imports only models and
+``temporalio.activity``, never httpx or a database driver) and call activities through
+these methods with ``workflow.execute_activity_method``, so mypy checks every argument
+and result end to end. The implementations subclass these classes in the sibling modules
+(``sync``, ``tokens``, ``launch``, ``entities``, ``creatives``); mypy checks that each
+override keeps the signature, and ``worker.activities_for`` registers them. The activity
+names are the method names: what an operator reads in the Temporal UI.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from models.changes import ChangeSet, EntityChange
+from models.entities import (
+    CreateAdGroupInput,
+    CreateAdInput,
+    CreateCampaignInput,
+    SetStatusInput,
+    UpdateBidsInput,
+    UpdateBudgetsInput,
+)
+from models.launch import (
+    CampaignLaunchInput,
+    LaunchPlan,
+    Notice,
+    Notified,
+    TemplateRequest,
+    UploadCreativeInput,
+    Uploaded,
+)
+from models.workflows import SyncCounts, TokenState
+
+
+class MirrorSync:
+    """``AdvertiserSync``: read one kind of object from TikTok into the store's mirror."""
+
+    @activity.defn
+    async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
+        """``advertiser/info/`` into the advertiser table; the account's name."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def sync_campaigns(self, advertiser_id: str) -> SyncCounts:
+        raise NotImplementedError
+
+    @activity.defn
+    async def sync_adgroups(self, advertiser_id: str) -> SyncCounts:
+        raise NotImplementedError
+
+    @activity.defn
+    async def sync_ads(self, advertiser_id: str) -> SyncCounts:
+        raise NotImplementedError
+
+    @activity.defn
+    async def sync_creatives(self, advertiser_id: str) -> dict[str, SyncCounts]:
+        """The videos and images the mirrored ads use: ``{"videos": ..., "images": ...}``."""
+        raise NotImplementedError
+
+
+class TokenLifecycle:
+    """``TokenRefresh``: the token's state (never the token), refresh, health check."""
+
+    @activity.defn
+    async def token_state(self, advertiser_id: str) -> TokenState:
+        raise NotImplementedError
+
+    @activity.defn
+    async def refresh_token(self, advertiser_id: str) -> TokenState:
+        raise NotImplementedError
+
+    @activity.defn
+    async def check_token(self, advertiser_id: str) -> TokenState:
+        raise NotImplementedError
+
+
+class LaunchPreparation:
+    """``CampaignLaunch`` before anything is created: checks, templates, people."""
+
+    @activity.defn
+    async def prepare_launch(self, inp: CampaignLaunchInput) -> LaunchPlan:
+        """Guardrails, pre-flight, name checks, roles, approvers, recommended structure."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def resolve_template(self, req: TemplateRequest) -> CampaignLaunchInput:
+        raise NotImplementedError
+
+    @activity.defn
+    async def notify(self, notice: Notice) -> Notified:
+        raise NotImplementedError
+
+
+class EntityOperations:
+    """Every change to campaigns, ad groups and ads, for every workflow that makes one.
+
+    Each returns the change records (before, after, reason, actor, key) and writes them to
+    the change log under the same key, so a retry records nothing twice.
+    """
+
+    @activity.defn
+    async def create_campaign(self, inp: CreateCampaignInput) -> EntityChange:
+        raise NotImplementedError
+
+    @activity.defn
+    async def create_adgroup(self, inp: CreateAdGroupInput) -> EntityChange:
+        raise NotImplementedError
+
+    @activity.defn
+    async def create_ad(self, inp: CreateAdInput) -> EntityChange:
+        raise NotImplementedError
+
+    @activity.defn
+    async def set_status(self, inp: SetStatusInput) -> ChangeSet:
+        """ENABLE / DISABLE / DELETE, in TikTok's batches of 20."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def update_budgets(self, inp: UpdateBudgetsInput) -> ChangeSet:
+        """Ad groups together through ``adgroup/budget/update/``; campaigns one by one."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def update_bids(self, inp: UpdateBidsInput) -> ChangeSet:
+        raise NotImplementedError
+
+
+class CreativeUploads:
+    @activity.defn
+    async def upload_creative(self, inp: UploadCreativeInput) -> Uploaded:
+        """Upload a video or image once per key, wait until usable, pre-flight it."""
+        raise NotImplementedError
+
+
+INTERFACES: tuple[type, ...] = (
+    MirrorSync,
+    TokenLifecycle,
+    LaunchPreparation,
+    EntityOperations,
+    CreativeUploads,
+)
