@@ -233,7 +233,9 @@ async def run_row(name: str, server: SimulatorServer, calls: int, callers: int) 
     sampler = Sampler(server)
     sampler.start()
     if name == "ttads":
-        limits = RateLimits(default=FamilyLimit(advertiser_qps=QPS, advertiser_qpm=QPM))
+        # The simulator's app tier (50/s, 3,000/min) binds no sooner than the advertisers' own.
+        app = {"app_qps": 50, "app_qpm": 3000}
+        limits = RateLimits(default=FamilyLimit(advertiser_qps=QPS, advertiser_qpm=QPM, **app))
         # The worker's settings (5 attempts in process, waits over 8 s handed to Temporal);
         # drive() re-runs what Temporal would retry (TIKTOK_RETRY: 10 attempts).
         client = TikTokClient(

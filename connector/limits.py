@@ -2,7 +2,10 @@
 
 TikTok limits calls per developer app and per advertiser, per endpoint, per second and
 per minute (notes section 6). The values are configuration (``TTADS_RATE_LIMITS``), with
-defaults at TikTok's Basic tier; the throttle turns them into :class:`Window` s.
+defaults at TikTok's Basic tier for both scopes (10 calls/s, 600/min), so that several
+advertisers together stay inside one app's quota unless configured otherwise; a family
+(and the Events API's 1,000/s) can be set apart. The throttle turns them into
+:class:`Window` s; ``null`` lifts a limit.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ class FamilyLimit(BaseModel):
 
     advertiser_qps: int | None = Field(default=10, ge=1)
     advertiser_qpm: int | None = Field(default=600, ge=1)
-    app_qps: int | None = Field(default=None, ge=1)
-    app_qpm: int | None = Field(default=None, ge=1)
+    app_qps: int | None = Field(default=10, ge=1, description="TikTok's Basic tier per developer app")
+    app_qpm: int | None = Field(default=600, ge=1)
 
 
 class RateLimits(BaseModel):
@@ -56,7 +59,11 @@ class RateLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default: FamilyLimit = Field(default_factory=FamilyLimit)
-    families: dict[str, FamilyLimit] = Field(default_factory=dict)
+    families: dict[str, FamilyLimit] = Field(
+        default_factory=lambda: {
+            "event": FamilyLimit(advertiser_qps=None, advertiser_qpm=None, app_qps=1000, app_qpm=60000)
+        }
+    )
 
     def for_family(self, family: str) -> FamilyLimit:
         return self.families.get(family, self.default)

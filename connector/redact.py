@@ -6,7 +6,10 @@ import logging
 import re
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"(?<![\w])(\+?\d)[\d\s().-]{6,}(\d{2})(?![\w])")
+# A phone: 8-15 digits (E.164 allows 15) with spaces, dots, dashes or brackets, standing
+# alone: not touching letters, digits or dashes, so run ids (UUIDs), request ids and
+# 19-digit advertiser ids are left as they are.
+_PHONE = re.compile(r"(?<![\w-])(\+?\d)[\d\s().-]{6,}(\d{2})(?![\w-])")
 _TOKEN = re.compile(
     r"(?i)((?:access[-_]?token|refresh[-_]?token|secret|authorization)[\"']?\s*[:=]\s*[\"']?)([^\s\"',}]+)"
 )
@@ -17,7 +20,12 @@ def mask(text: str) -> str:
     values after ``access_token=``/``secret:``-like keys become ``***``."""
     text = _TOKEN.sub(r"\1***", text)
     text = _EMAIL.sub(r"\1***@\2", text)
-    return _PHONE.sub(r"\1***\2", text)
+    return _PHONE.sub(_phone, text)
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return f"{match.group(1)}***{match.group(2)}" if 8 <= digits <= 15 else match.group(0)
 
 
 class RedactingFilter(logging.Filter):

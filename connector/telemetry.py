@@ -8,18 +8,20 @@ benchmark and the tests. Each HTTP call gets an OpenTelemetry span.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from temporalio.common import MetricMeter
 
 tracer = trace.get_tracer("tiktok_ads.connector")
+LATENCY_SAMPLES = 10_000  # the most recent calls' latencies, for percentiles in process
 
 
 @dataclass
 class CallStats:
-    """In-process totals since start (also exported as metrics)."""
+    """In-process totals since start (also exported as metrics); latencies of the most recent
+    calls only, so that a worker that runs for months holds a bounded window."""
 
     calls: int = 0
     retries: int = 0
@@ -27,7 +29,7 @@ class CallStats:
     throttle_waits: int = 0
     throttle_wait_seconds: float = 0.0
     errors: Counter[str] = field(default_factory=Counter)
-    latencies: list[float] = field(default_factory=list)
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
 
 
 class ConnectorMetrics:

@@ -100,7 +100,9 @@ async def test_throttle_stays_under_the_simulators_limit(fresh_simulator: Any) -
     """8 concurrent callers, 48 calls, limit 20/s: no 40100 with the throttle, some without."""
     base = fresh_simulator.base_url
     await set_limits(base, advertiser_qps=20, advertiser_qpm=1200)
-    limits = RateLimits(default=FamilyLimit(advertiser_qps=20, advertiser_qpm=1200))
+    limits = RateLimits(
+        default=FamilyLimit(advertiser_qps=20, advertiser_qpm=1200, app_qps=None, app_qpm=None)
+    )
 
     async with TikTokClient(base, retry=ONCE, limits=limits) as client:
         started = time.perf_counter()
@@ -249,3 +251,35 @@ async def test_any_outcome_of_the_probe_settles_the_circuit(
         assert breaker.state(ADV) is not State.OPEN
         data = await client.get("campaign/get/", token=TOKEN, params=LIST)  # not CircuitOpen
     assert data["list"] and breaker.state(ADV) is State.CLOSED
+
+
+async def test_default_limits_keep_several_advertisers_inside_one_apps_quota() -> None:
+    """Two advertisers of one app at full speed: with the default configuration (TikTok's
+    Basic tier, 10 calls/s per app) the simulator never refuses; per-advertiser limits
+    alone would send 20/s."""
+    from simulator import SimulatorServer
+    from simulator.scenario import Scenario
+
+    advertisers = ["7300000000000000001", "7300000000000000002"]
+    scenario = Scenario.model_validate(
+        {
+            "name": "one-app-two-advertisers",
+            "apps": [{"app_id": "demo-app", "secret": "demo-secret"}],
+            "advertisers": [{"advertiser_id": a, "name": a} for a in advertisers],
+            "access_tokens": [{"access_token": "t", "app_id": "demo-app", "advertiser_ids": advertisers}],
+            "limits": {
+                "default": {"advertiser_qps": 10, "advertiser_qpm": 600, "app_qps": 10, "app_qpm": 600}
+            },
+        }
+    )
+    with SimulatorServer(scenario=scenario, port=0) as sim:
+        tokens = StaticTokens(dict.fromkeys(advertisers, "t"))
+        async with TikTokClient(sim.base_url, retry=ONCE, limits=RateLimits(), tokens=tokens) as client:
+
+            async def caller(adv: str) -> None:
+                for _ in range(8):
+                    await client.get("campaign/get/", params={"advertiser_id": adv})
+
+            outcomes = await asyncio.gather(*(caller(a) for a in advertisers * 2), return_exceptions=True)
+        refused = (await stats(sim.base_url))["throttled_total"]
+    assert [o for o in outcomes if isinstance(o, BaseException)] == [] and refused == 0

@@ -29,6 +29,34 @@ def test_mask_hides_tokens_emails_and_phones() -> None:
     assert "j***@example.com" in masked and "+8***78" in masked
 
 
+def test_ids_are_not_taken_for_phone_numbers() -> None:
+    """Run ids (UUIDs), workflow ids, TikTok request ids and 19-digit advertiser ids stay
+    readable in logs; a phone written in the middle of them is still masked."""
+    line = (
+        "run 0198c3b2-3456-7890-9d1b-2c3e4f5a6b7c of launch-q4-123456 for advertiser "
+        "7000000000000000001 request_id=20261201165513594C0FF167EE4F9991; call 090-1234-5678"
+    )
+    masked = mask(line)
+    for kept in (
+        "0198c3b2-3456-7890-9d1b-2c3e4f5a6b7c",
+        "launch-q4-123456",
+        "7000000000000000001",
+        "594C0FF",
+    ):
+        assert kept in masked
+    assert "1234-5678" not in masked and "0***78" in masked
+
+
+def test_long_running_process_keeps_a_bounded_latency_window() -> None:
+    from connector.telemetry import ConnectorMetrics
+
+    metrics = ConnectorMetrics()
+    for i in range(50_000):
+        metrics.call("management", i / 1000)
+    assert metrics.stats.calls == 50_000
+    assert len(metrics.stats.latencies) < 50_000 and metrics.stats.latencies[-1] == 49.999
+
+
 def test_filter_masks_formatted_records(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.redact")
     logger.addFilter(RedactingFilter())

@@ -29,22 +29,31 @@ def test_windows_cover_the_range_once() -> None:
 
 
 async def test_split_shrink_and_async_task_agree(fresh_simulator: Any) -> None:
+    """45 days of delivery: a range longer than TikTok's 30-day window is split, and every
+    window's rows arrive (days of both windows present, totals equal three other ways)."""
     base = fresh_simulator.base_url
-    await admin(base, "POST", "advance", {"hours": 72})
+    await admin(base, "POST", "advance", {"hours": 45 * 24})
     common = {"data_level": "AUCTION_CAMPAIGN", "dimensions": DIMS, "metrics": METRICS}
+    first, last = date(2024, 1, 1), date(2024, 2, 14)
     async with TikTokClient(base, tokens=StaticTokens({ADV: TOKEN})) as client:
-        short = await integrated_report(client, ADV, start=date(2024, 1, 1), end=date(2024, 1, 3), **common)
-        split = await integrated_report(client, ADV, start=date(2024, 1, 1), end=date(2024, 2, 14), **common)
+        split = await integrated_report(client, ADV, start=first, end=last, **common)
+        by_window = [
+            await integrated_report(client, ADV, start=a, end=b, **common)
+            for a, b in windows(first, last, 30)
+        ]
         before = (await stats(base))["codes"].get("40067", 0)
-        shrunk = await integrated_report(
-            client, ADV, start=date(2024, 1, 1), end=date(2024, 2, 14), window_days=45, **common
-        )
+        shrunk = await integrated_report(client, ADV, start=first, end=last, window_days=45, **common)
         refused = (await stats(base))["codes"].get("40067", 0) - before
-        via_task = await report_via_task(
-            client, ADV, start=date(2024, 1, 1), end=date(2024, 1, 3), poll_initial=0.01, **common
-        )
-    assert _totals(short)["impressions"] > 0  # the auction delivered something in 3 days
-    assert _totals(split) == _totals(short) == _totals(shrunk)
+        via_task = [  # the task API has the same 30-day window
+            row
+            for a, b in windows(first, last, 30)
+            for row in await report_via_task(client, ADV, start=a, end=b, poll_initial=0.01, **common)
+        ]
+    days = {r.dimensions["stat_time_day"][:10] for r in split}
+    assert min(days) == "2024-01-01" and max(days) == "2024-02-14"  # both windows delivered rows
+    assert all(_totals(w)["impressions"] > 0 for w in by_window)
+    assert _totals(split) == _totals(shrunk) == _totals(via_task)
+    summed = {m: round(sum(_totals(w)[m] for w in by_window), 4) for m in METRICS}
+    assert summed == _totals(split)
     assert refused == 1  # one 45-day window refused, then halved
-    assert _totals(via_task) == _totals(short)
-    assert {r.dimensions["campaign_id"] for r in via_task} == {r.dimensions["campaign_id"] for r in short}
+    assert {r.dimensions["campaign_id"] for r in via_task} == {r.dimensions["campaign_id"] for r in split}
