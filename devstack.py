@@ -39,6 +39,12 @@ from temporal_client import connect, start_workflow, ui_link
 from worker import run_worker
 
 log = logging.getLogger("devstack")
+
+
+class StackError(RuntimeError):
+    """The embedded stack cannot start (a port in use, a part that exits); one line says why."""
+
+
 console = Console(soft_wrap=True)
 
 
@@ -62,16 +68,16 @@ def wait_for_port(
     deadline = time.monotonic() + timeout
     while not port_open(host, port):
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode}; see its output above")
+            raise StackError(f"{what} exited with code {proc.returncode}; see its output above")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
+            raise StackError(f"{what} did not open {host}:{port} within {timeout:.0f} s")
         time.sleep(0.1)
 
 
 def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
     host, port = settings.temporal_address.rsplit(":", 1)
     if port_open(host, int(port)):
-        raise RuntimeError(f"port {port} is already in use: is another Temporal server running?")
+        raise StackError(f"port {port} is already in use: is another Temporal server running?")
     args = [
         venv_binary("temporal"),
         "server",
@@ -98,7 +104,7 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
 
 def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
     if port_open(settings.simulator_host, settings.simulator_port):
-        raise RuntimeError(f"port {settings.simulator_port} is already in use: is a simulator running?")
+        raise StackError(f"port {settings.simulator_port} is already in use: is a simulator running?")
     args = [
         sys.executable,
         "-m",

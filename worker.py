@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -97,6 +99,11 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     redact.install()
     asyncio.run(run_worker(settings))
+    # Leave without interpreter teardown, which the Temporal runtime's threads can abort
+    # (temporalio/sdk-python#300): a clean stop must exit 0, not SIGABRT.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """``starter.py approve | reject | pending``: decide launches and find what waits for you.
 
 Decisions go through the Temporal update of the same name, so a refusal (not an approver,
-the requester, the same person twice, stage decided, not waiting) comes back at once with
-its reason and a non-zero exit code.
+the requester, the same person twice, stage decided or not open yet, not waiting) comes
+back at once with its reason and exit code 3; so does a decision on a launch that has
+already ended, with how it ended.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from cli.common import EXIT_REFUSED, console, err, run_client
-from models.launch import ApprovalRequest, LaunchStatus
+from cli.runs import summary
+from models.errors import ApprovalRefused
+from models.launch import ApprovalRequest, LaunchStatus, Verdict
 from settings import get_settings
 from temporal_client import connect, ui_link
 from workflows.campaign_launch import CampaignLaunch
@@ -25,25 +29,31 @@ PENDING_QUERY = (
 )
 
 
-def _decide(name: str, workflow_id: str, approver: str, reason: str | None, stage: int | None) -> None:
+def _decide(name: Verdict, workflow_id: str, approver: str, reason: str | None, stage: int | None) -> None:
     settings = get_settings()
 
-    async def go() -> LaunchStatus:
+    async def go() -> LaunchStatus | str:
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
         update = CampaignLaunch.approve if name == "approve" else CampaignLaunch.reject
-        return await handle.execute_update(
-            update, ApprovalRequest(approver=approver, reason=reason, stage=stage)
-        )
+        req = ApprovalRequest(approver=approver, reason=reason, stage=stage)
+        try:
+            return await handle.execute_update(update, req)
+        except WorkflowUpdateFailedError as exc:
+            refusal = ApprovalRefused.find(exc)
+            return f"{name} refused: {refusal.message if refusal else exc.cause}"
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND or "completed" not in exc.message:
+                raise
+            return f"{name} refused: the launch has ended. {await summary(client, workflow_id)}"
 
-    try:
-        status = run_client(go)
-    except WorkflowUpdateFailedError as exc:
-        err.print(f"[red]{name} refused:[/] {exc.cause.message if exc.cause else exc}")  # type: ignore[attr-defined]
-        raise typer.Exit(EXIT_REFUSED) from None
+    status = run_client(go)
+    if isinstance(status, str):
+        err.print(Text(status))
+        raise typer.Exit(EXIT_REFUSED)
     console.print(f"{name} recorded for {workflow_id}: state {status.approval_state}")
     if status.waiting_for:
-        console.print(f"now waiting for {status.waiting_for}")
+        console.print(Text(f"now waiting for {status.waiting_for}"))
 
 
 def approve(
@@ -76,7 +86,7 @@ def pending(
         rows = []
         async for wf in client.list_workflows(PENDING_QUERY):
             try:
-                status = await client.get_workflow_handle(wf.id).query("status", result_type=LaunchStatus)
+                status = await client.get_workflow_handle(wf.id).query(CampaignLaunch.status)
             except RPCError:
                 continue
             if approver and approver not in status.eligible_now:
@@ -96,5 +106,5 @@ def pending(
     if not rows:
         console.print("nothing waits for approval" + (f" by {approver}" if approver else ""))
     for row in rows:
-        console.print(f"{row['workflow_id']}  {row['state']}  deadline {row['deadline']}")
-        console.print(f"  {row['waiting_for']}\n  {row['ui']}")
+        console.print(Text(f"{row['workflow_id']}  {row['state']}  deadline {row['deadline']}"))
+        console.print(Text(f"  {row['waiting_for']}\n  {row['ui']}"))

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from cli.common import EXIT_BAD_INPUT, console, err, run_client, store_session
+from cli.runs import check_launch
 from models.launch import CampaignLaunchInput
 from models.workflows import CAMPAIGN_LAUNCH, describe_validation_error
 from settings import get_settings
@@ -79,6 +80,7 @@ def launch(
         list[str] | None, typer.Option("--set", help="override, e.g. campaign.budget=800")
     ] = None,
     workflow_id: Annotated[str | None, typer.Option("--id", help="workflow id (default derived)")] = None,
+    check: Annotated[bool, typer.Option("--check", help="run the guardrails now, start nothing")] = False,
 ) -> None:
     """Start a CampaignLaunch from a template plus overrides (checked here before starting)."""
     try:
@@ -97,8 +99,11 @@ def launch(
     except ValidationError as exc:
         err.print(f"[red]invalid launch from template {template}:[/]")
         for line in describe_validation_error(exc):
-            err.print(f"  {line}")
+            err.print(f"  {line}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if check:
+        check_launch(inp)
+        return
     wid = workflow_id or new_launch_id(inp.campaign.campaign_name)
     settings = get_settings()
 

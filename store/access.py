@@ -74,6 +74,22 @@ async def monthly_budget(session: AsyncSession, advertiser_id: str) -> float | N
     return adv.monthly_budget if adv else None
 
 
+async def memberships(session: AsyncSession, tenant_id: str | None = None) -> list[MembershipRow]:
+    """Who holds which role where, by tenant then user."""
+    stmt = select(MembershipRow).order_by(col(MembershipRow.tenant_id), col(MembershipRow.user_id))
+    if tenant_id is not None:
+        stmt = stmt.where(col(MembershipRow.tenant_id) == tenant_id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def advertisers(session: AsyncSession, tenant_id: str | None = None) -> list[AdvertiserRow]:
+    """Known advertisers (assigned or synced), by tenant then id."""
+    stmt = select(AdvertiserRow).order_by(col(AdvertiserRow.tenant_id), col(AdvertiserRow.advertiser_id))
+    if tenant_id is not None:
+        stmt = stmt.where(col(AdvertiserRow.tenant_id) == tenant_id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
 async def notify(session: AsyncSession, notice: NotificationRow) -> bool:
     """Store a notification once per ``dedupe_key`` (activities may be retried); True if new."""
     found = await session.execute(

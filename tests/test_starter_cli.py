@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from starter import EXIT_BAD_INPUT, app
+from cli.common import EXIT_BAD_INPUT
+from starter import app
 
 runner = CliRunner()
 
