@@ -157,6 +157,8 @@ class CampaignLaunch:
         reminders = 0
         told_stage_2 = False
         while True:
+            # Decisions that arrive while this iteration awaits (a notice) end its wait at once.
+            seen = len(self._status.decisions)
             state = approval_state(inp.approval_policy, self._status.decisions)
             if state == "rejected":
                 self._set_state("rejected")
@@ -183,7 +185,7 @@ class CampaignLaunch:
                 )
             try:
                 await workflow.wait_condition(
-                    self._decided_since(len(self._status.decisions)),
+                    self._decided_since(seen),
                     timeout=min(remaining, timedelta(hours=inp.reminder_every_hours)),
                     timeout_summary="approval reminder or deadline",
                 )

