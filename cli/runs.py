@@ -99,21 +99,25 @@ def start(
     settings = get_settings()
     wid = workflow_id or default_workflow_id(workflow, inp)
 
-    async def _go() -> str | None:
+    async def _go() -> tuple[str, Any] | None:
         client = await connect(settings)
         started = await start_workflow(client, settings, workflow, inp, workflow_id=wid)
         verb = "started" if started.new else "already running:"
         console.print(f"{verb} {workflow} {wid}\n{ui_link(settings, wid)}")
         if not wait:
             return None
+        result = None
         try:
-            await started.handle.result()
+            result = await started.handle.result()
         except WorkflowFailureError:
             pass
-        return await summary(client, wid)
+        return await summary(client, wid), result
 
-    line = run_client(_go)
-    if line is not None:
+    ended = run_client(_go)
+    if ended is not None:
+        line, result = ended
+        if result is not None:
+            console.print_json(data=jsonable(result))
         console.print(Text(line))
         raise typer.Exit(_exit_code(line))
 

@@ -1,9 +1,10 @@
 """Rate-limit configuration: endpoint families and their per-app / per-advertiser windows.
 
 TikTok limits calls per developer app and per advertiser, per endpoint, per second and
-per minute (notes section 6). The values are configuration (``TTADS_RATE_LIMITS``), with
-defaults at TikTok's Basic tier for both scopes (10 calls/s, 600/min), so that several
-advertisers together stay inside one app's quota unless configured otherwise; a family
+per minute (TikTok's rate-limit page; docs/connector.md). The values are configuration
+(``TTADS_RATE_LIMITS``), with defaults at TikTok's Basic tier for both scopes (10 calls/s,
+600/min), so that several advertisers together stay inside one app's quota unless
+configured otherwise; a family
 (and the Events API's 1,000/s) can be set apart. The throttle turns them into
 :class:`Window` s; ``null`` lifts a limit.
 """

@@ -1,6 +1,6 @@
-"""Allowed enum values of TikTok Marketing API v1.3 request fields (notes section 3).
+"""Allowed enum values of TikTok Marketing API v1.3 request fields.
 
-Sources: GO ``enum/*.go`` and SDK docstrings as summarised in the shared API notes.
+Sources: TikTok's Go SDK (``enum/*.go``) and its Python SDK docstrings.
 """
 
 from __future__ import annotations

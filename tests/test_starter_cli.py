@@ -95,3 +95,31 @@ def test_ttads_console_script_runs_outside_the_checkout(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "approve" in done.stdout and "audit" in done.stdout
+
+
+def test_a_second_embedded_stack_says_why_in_one_line(tmp_path: Path) -> None:
+    """`make demo` while another runs: one line naming the port, exit 1, no traceback."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "TTADS_TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "TTADS_DATA_DIR": str(tmp_path)}
+        env.pop("DATABASE_URL", None)
+        done = subprocess.run(
+            [sys.executable, "starter.py", "dev"],
+            cwd=Path(__file__).parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert f"port {port} is already in use" in output and "Traceback" not in output
+    assert len(output.strip().splitlines()) <= 2, output

@@ -3,8 +3,8 @@
 Tokens expire on the simulated clock (24 h access, 1 year refresh) unless every advertiser
 in the grant has ``long_term_token: true``; then, as with TikTok's Marketing API today,
 the access token never expires and no refresh token is issued (refresh -> 40107).
-The refresh endpoint is the spec's flow: TikTok documents no Marketing-API refresh (notes
-section 2), so its codes follow TikTok's return-code page (40103 expired, 40107 invalid).
+The refresh endpoint is the spec's flow: TikTok documents no Marketing-API refresh for
+today's long-term tokens, so its codes follow TikTok's return-code page (40103 expired, 40107 invalid).
 """
 
 from __future__ import annotations
