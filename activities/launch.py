@@ -14,6 +14,7 @@ from activities.context import Dependencies
 from activities.interfaces import LaunchPreparation
 from activities.notifier import render
 from connector import TikTokClient, entities, files
+from models.approval import stages_needed
 from models.launch import (
     CampaignLaunchInput,
     LaunchPlan,
@@ -22,7 +23,6 @@ from models.launch import (
     Recommendation,
     TemplateRequest,
     Violation,
-    stages_needed,
 )
 from models.tables import AdGroupRow, NotificationRow
 from models.workflows import validated_input

@@ -14,7 +14,6 @@ retried. See docs/connector.md.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -25,20 +24,19 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from connector.breaker import CircuitBreaker
+from connector.envelope import advertiser_in, encode_params, parse_response
 from connector.errors import (
     AuthExpired,
     AuthorizationFailed,
     RateLimited,
     TikTokError,
     Transient,
-    classify_code,
     classify_http_status,
 )
 from connector.heartbeat import beat, sleep_with_heartbeat
 from connector.limits import RateLimits, family_of
 from connector.telemetry import ConnectorMetrics, tracer
 from connector.throttle import Throttle
-from models.tiktok import Envelope
 
 log = logging.getLogger("connector")
 
@@ -61,6 +59,21 @@ class Multipart:
     files: dict[str, tuple[str, bytes, str]]
 
 
+@dataclass
+class _Request:
+    """One logical call as it is sent, attempt after attempt; ``attempts`` counts the sends."""
+
+    method: str
+    url: str
+    path: str
+    family: str
+    advertiser_id: str | None
+    params: dict[str, str] | None
+    body: dict[str, Any] | Multipart | None
+    headers: dict[str, str] | None
+    attempts: int = 0
+
+
 @dataclass(frozen=True)
 class RetrySettings:
     """1 s doubling to 64 s with full jitter (the spec); only short waits happen in-process."""
@@ -69,21 +82,6 @@ class RetrySettings:
     maximum: float = 64.0
     max_inline_wait: float = 8.0
     max_attempts: int = 5
-
-
-def encode_params(params: Mapping[str, Any]) -> dict[str, str]:
-    """Query parameters as TikTok wants them: lists and dicts as JSON strings, None dropped."""
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, dict)):
-            out[key] = json.dumps(value, separators=(",", ":"))
-        elif isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        else:
-            out[key] = str(value)
-    return out
 
 
 class TikTokClient:
@@ -145,7 +143,7 @@ class TikTokClient:
         version: str | None = None,
     ) -> Any:
         """GET ``path`` (relative, ending in ``/``) and return the envelope's ``data``."""
-        advertiser_id = advertiser_id or _advertiser_in(params)
+        advertiser_id = advertiser_id or advertiser_in(params)
         return await self._call("GET", path, advertiser_id, token, version, params=encode_params(params))
 
     async def post(
@@ -159,7 +157,7 @@ class TikTokClient:
         version: str | None = None,
     ) -> Any:
         """POST a JSON body; ``idempotency_key`` is sent as a header (TikTok may ignore it)."""
-        advertiser_id = advertiser_id or _advertiser_in(body)
+        advertiser_id = advertiser_id or advertiser_in(body)
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         return await self._call(
             "POST", path, advertiser_id, token, version, json_body=dict(body), headers=headers
@@ -175,7 +173,7 @@ class TikTokClient:
         idempotency_key: str | None = None,
     ) -> Any:
         """POST multipart/form-data (file uploads); same path as :meth:`post` otherwise."""
-        advertiser_id = advertiser_id or _advertiser_in(fields)
+        advertiser_id = advertiser_id or advertiser_in(fields)
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         form = Multipart({k: str(v) for k, v in fields.items() if v is not None}, dict(files or {}))
         return await self._call("POST", path, advertiser_id, None, None, json_body=form, headers=headers)
@@ -204,20 +202,20 @@ class TikTokClient:
         json_body: dict[str, Any] | Multipart | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        family = family_of(path)
+        req = _Request(
+            method, f"{version or self.api_version}/{path}", path, family_of(path), advertiser_id,
+            params, json_body, headers,
+        )  # fmt: skip
         explicit_token = token is not None
         current: list[str | None] = [token]
         refreshed = [False]
-        attempts = [0]
-        url = f"{version or self.api_version}/{path}"
 
         async def attempt() -> Any:
             tok = current[0]
             if tok is None and advertiser_id and self.tokens is not None:
                 tok = current[0] = await self.tokens.access_token(advertiser_id)
-            send = (method, url, path, family, advertiser_id, attempts)
             try:
-                return await self._send(*send, tok, params, json_body, headers)
+                return await self._send(req, tok)
             except AuthExpired:
                 if explicit_token or refreshed[0] or self.tokens is None or not advertiser_id or not tok:
                     raise
@@ -225,7 +223,7 @@ class TikTokClient:
                 self.metrics.refreshed()
                 current[0] = await self.tokens.refresh_after_rejection(advertiser_id, tok)
                 try:
-                    return await self._send(*send, current[0], params, json_body, headers)
+                    return await self._send(req, current[0])
                 except AuthExpired as again:
                     raise AuthorizationFailed(
                         f"token for advertiser {advertiser_id} rejected again after a refresh: "
@@ -241,7 +239,7 @@ class TikTokClient:
             stop=self._stop,
             sleep=sleep_with_heartbeat,
             reraise=True,
-            before_sleep=lambda _rs: self.metrics.retry(family),
+            before_sleep=lambda _rs: self.metrics.retry(req.family),
         )
         async for try_ in retrying:
             with try_:
@@ -263,133 +261,104 @@ class TikTokClient:
             exc.retry_after = max(exc.retry_after or 0.0, rs.upcoming_sleep)
         return too_long or rs.attempt_number >= self.retry.max_attempts
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        family: str,
-        advertiser_id: str | None,
-        attempts: list[int],
-        token: str | None,
-        params: dict[str, str] | None,
-        json_body: dict[str, Any] | Multipart | None,
-        headers: dict[str, str] | None,
-    ) -> Any:
-        attempts[0] += 1
-        exchange = (method, url, path, family, advertiser_id, attempts[0], token, params, json_body, headers)
-        if not advertiser_id:
-            return await self._throttled(*exchange)
-        self.breaker.before_call(advertiser_id)
+    async def _send(self, req: _Request, token: str | None) -> Any:
+        """One attempt: the advertiser's circuit first, and whatever happens settles it."""
+        req.attempts += 1
+        adv = req.advertiser_id
+        if not adv:
+            return await self._throttled(req, token)
+        self.breaker.before_call(adv)
         try:
-            data = await self._throttled(*exchange)
+            data = await self._throttled(req, token)
         except Transient:
-            self.breaker.record_failure(advertiser_id)
+            self.breaker.record_failure(adv)
             raise
         except TikTokError:
-            self.breaker.record_answer(advertiser_id)
+            self.breaker.record_answer(adv)
             raise
         except BaseException:
-            self.breaker.record_abandoned(advertiser_id)
+            self.breaker.record_abandoned(adv)
             raise
-        self.breaker.record_success(advertiser_id)
+        self.breaker.record_success(adv)
         return data
 
-    async def _throttled(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        family: str,
-        advertiser_id: str | None,
-        attempt: int,
-        token: str | None,
-        params: dict[str, str] | None,
-        json_body: dict[str, Any] | Multipart | None,
-        headers: dict[str, str] | None,
-    ) -> Any:
+    async def _throttled(self, req: _Request, token: str | None) -> Any:
         """Wait for room in the throttle's windows, exchange, and stamp the answer's time."""
         ticket = None
         if self.limits is not None:
-            scopes = self.limits.scopes(self.app_id, advertiser_id, family, processes=self.processes)
+            scopes = self.limits.scopes(self.app_id, req.advertiser_id, req.family, processes=self.processes)
             ticket = await self.throttle.acquire(scopes)
-            self.metrics.throttled(family, ticket.waited)
-            if advertiser_id and scopes:
+            self.metrics.throttled(req.family, ticket.waited)
+            if req.advertiser_id and scopes:
                 key, windows = scopes[-1]
-                self.metrics.usage(family, advertiser_id, max(self.throttle.usage(key, w) for w in windows))
+                usage = max(self.throttle.usage(key, w) for w in windows)
+                self.metrics.usage(req.family, req.advertiser_id, usage)
         try:
-            return await self._exchange(
-                method, url, path, family, advertiser_id, attempt, token, params, json_body, headers
-            )
+            return await self._exchange(req, token)
         finally:
             if ticket is not None:
                 self.throttle.done(ticket)
 
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        family: str,
-        advertiser_id: str | None,
-        attempt: int,
-        token: str | None,
-        params: dict[str, str] | None,
-        json_body: dict[str, Any] | Multipart | None,
-        headers: dict[str, str] | None,
-    ) -> Any:
+    async def _exchange(self, req: _Request, token: str | None) -> Any:
         """One HTTP exchange in its own span: send, parse, classify."""
-        beat(f"{path} attempt {attempt}")
-        all_headers = dict(headers or {})
+        beat(f"{req.path} attempt {req.attempts}")
+        headers = dict(req.headers or {})
         if token:
-            all_headers["Access-Token"] = token
-        timeout = self.family_timeouts.get(family)
-        with tracer.start_as_current_span(f"tiktok {method} {path}") as span:
-            span.set_attribute("tiktok.family", family)
-            span.set_attribute("tiktok.advertiser_id", advertiser_id or "")
-            span.set_attribute("tiktok.attempt", attempt)
+            headers["Access-Token"] = token
+        timeout = self.family_timeouts.get(req.family)
+        with tracer.start_as_current_span(f"tiktok {req.method} {req.path}") as span:
+            span.set_attribute("tiktok.family", req.family)
+            span.set_attribute("tiktok.advertiser_id", req.advertiser_id or "")
+            span.set_attribute("tiktok.attempt", req.attempts)
             started = time.perf_counter()
             try:
-                body: dict[str, Any] = (
-                    {"data": json_body.fields, "files": json_body.files}
-                    if isinstance(json_body, Multipart)
-                    else {"json": json_body}
+                body = req.body
+                content: dict[str, Any] = (
+                    {"data": body.fields, "files": body.files}
+                    if isinstance(body, Multipart)
+                    else {"json": body}
                 )
                 response = await self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=all_headers,
+                    req.method,
+                    req.url,
+                    params=req.params,
+                    headers=headers,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                    **body,
+                    **content,
                 )
-                data = parse_response(response, path)
+                data = parse_response(response, req.path)
             except httpx.TimeoutException as exc:
-                err: TikTokError = Transient(f"timeout calling TikTok: {type(exc).__name__}", endpoint=path)
+                err: TikTokError = Transient(
+                    f"timeout calling TikTok: {type(exc).__name__}", endpoint=req.path
+                )
                 err.sent = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                self._failed(span, family, advertiser_id, err)
+                self._failed(span, req, err)
                 raise err from exc
             except httpx.TransportError as exc:
-                err = Transient(f"connection error calling TikTok: {type(exc).__name__}", endpoint=path)
+                err = Transient(f"connection error calling TikTok: {type(exc).__name__}", endpoint=req.path)
                 err.sent = not isinstance(exc, httpx.ConnectError)
-                self._failed(span, family, advertiser_id, err)
+                self._failed(span, req, err)
                 raise err from exc
             except TikTokError as exc:
-                self._failed(span, family, advertiser_id, exc)
+                self._failed(span, req, exc)
                 raise
             finally:
-                self.metrics.call(family, time.perf_counter() - started)
+                self.metrics.call(req.family, time.perf_counter() - started)
             span.set_attribute("tiktok.code", 0)
             return data
 
-    def _failed(self, span: Any, family: str, advertiser_id: str | None, err: TikTokError) -> None:
+    def _failed(self, span: Any, req: _Request, err: TikTokError) -> None:
         span.set_attribute("tiktok.code", err.code or 0)
         span.set_attribute("tiktok.error_class", type(err).__name__)
         if err.request_id:
             span.set_attribute("tiktok.request_id", err.request_id)
-        self.metrics.error(family, type(err).__name__)
+        self.metrics.error(req.family, type(err).__name__)
         log.warning(
-            "tiktok %s failed: %s (advertiser=%s class=%s)", family, err, advertiser_id, type(err).__name__
+            "tiktok %s failed: %s (advertiser=%s class=%s)",
+            req.family,
+            err,
+            req.advertiser_id,
+            type(err).__name__,
         )
 
 
@@ -402,54 +371,3 @@ def _safe_to_retry(exc: BaseException, method: str) -> bool:
     if isinstance(exc, Transient):
         return method == "GET" or not getattr(exc, "sent", True)
     return False
-
-
-def _advertiser_in(values: Mapping[str, Any]) -> str | None:
-    value = values.get("advertiser_id")
-    return str(value) if value is not None else None
-
-
-def parse_response(response: httpx.Response, endpoint: str) -> Any:
-    """The ``data`` of a successful envelope, or the classified :class:`TikTokError`."""
-    envelope: Envelope | None = None
-    try:
-        envelope = Envelope.model_validate_json(response.content)
-    except ValueError:
-        envelope = None
-    retry_after = _retry_after(response)
-    if envelope is None:
-        cls = classify_http_status(response.status_code) if response.status_code != 200 else Transient
-        raise cls(
-            f"HTTP {response.status_code} without a TikTok envelope",
-            http_status=response.status_code,
-            endpoint=endpoint,
-            retry_after=retry_after,
-        )
-    if envelope.code == 0:
-        if response.status_code >= 400:
-            raise classify_http_status(response.status_code)(
-                envelope.message or f"HTTP {response.status_code}",
-                http_status=response.status_code,
-                request_id=envelope.request_id,
-                endpoint=endpoint,
-            )
-        return envelope.data
-    cls = classify_code(envelope.code)
-    raise cls(
-        envelope.message or "TikTok error",
-        code=envelope.code,
-        request_id=envelope.request_id,
-        http_status=response.status_code,
-        endpoint=endpoint,
-        retry_after=retry_after,
-    )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None

@@ -146,20 +146,6 @@ def _repeated(names: list[str]) -> str:
     return ", ".join(sorted({n for n in names if names.count(n) > 1}))
 
 
-def stages_needed(policy: ApprovalPolicy) -> int:
-    return {"none": 0, "single": 1, "two_stage": 2}[policy]
-
-
-def approval_state(policy: ApprovalPolicy, decisions: list[Decision]) -> ApprovalState:
-    """The approval state ``decisions`` lead to: the one place its transitions are computed."""
-    if any(d.decision == "reject" for d in decisions):
-        return "rejected"
-    approved = sum(1 for d in decisions if d.decision == "approve")
-    if approved >= stages_needed(policy):
-        return "approved"
-    return "pending_stage_2" if approved == 1 else "pending_stage_1"
-
-
 class Recommendation(BaseModel):
     """The recommender's suggested structure, shown to approvers beside the request."""
 
@@ -221,6 +207,19 @@ class LaunchStatus(BaseModel):
     violations: list[Violation] = Field(default_factory=list, description="why guardrails refused it")
     failure: str | None = Field(default=None, description="why it failed, once it has")
 
+    def details(self) -> str:
+        """What the Web UI shows at the top of the run: the step, what it waits for, why it
+        was refused or failed (Temporal markdown)."""
+        lines = [f"**{self.step}** (approval: {self.approval_state})"]
+        if self.waiting_for:
+            deadline = f", deadline {self.deadline:%Y-%m-%d %H:%M} UTC" if self.deadline else ""
+            lines.append(f"Waiting for {self.waiting_for}{deadline}")
+        lines += [f"Refused: {v.field}: {v.message}" for v in self.violations]
+        lines += [f"Signal refused: {r}" for r in self.refused[-3:]]
+        if self.failure:
+            lines.append(f"Failed: {self.failure}")
+        return "\n".join(lines)
+
 
 class LaunchResult(BaseModel):
     outcome: Outcome
@@ -264,6 +263,37 @@ class Notice(BaseModel):
     reason: str | None = None
     subject: str | None = None
     body: str | None = None
+
+
+def launch_notice(
+    inp: CampaignLaunchInput,
+    status: LaunchStatus,
+    workflow_id: str,
+    kind: str,
+    recipients: list[str],
+    key: str,
+    *,
+    stage: int | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+) -> Notice:
+    """The facts of a launch that a notice to people carries."""
+    return Notice(
+        kind=kind,
+        advertiser_id=inp.advertiser_id,
+        recipients=recipients,
+        dedupe_key=key,
+        workflow_id=workflow_id,
+        campaign_name=inp.campaign.campaign_name,
+        requester=inp.requester,
+        approval_policy=inp.approval_policy,
+        adgroups=len(inp.adgroups),
+        stage=stage,
+        deadline=status.deadline,
+        recommendation=status.recommendation,
+        outcome=outcome,
+        reason=reason,
+    )
 
 
 class Notified(BaseModel):

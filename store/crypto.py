@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -56,13 +57,7 @@ class TokenCipher:
                 f"TTADS_TOKEN_ENCRYPTION_KEY must be set when TTADS_ENVIRONMENT={environment}; "
                 "tokens are stored encrypted and there is no default key outside dev"
             )
-        path = data_dir / "token.key"
-        if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(Fernet.generate_key())
-        return cls(path.read_bytes().strip())
+        return cls(dev_key(data_dir / "token.key", Fernet.generate_key))
 
 
 def change_log_key(key: str | None, environment: str, data_dir: Path) -> bytes:
@@ -75,10 +70,15 @@ def change_log_key(key: str | None, environment: str, data_dir: Path) -> bytes:
             f"TTADS_CHANGE_LOG_KEY must be set when TTADS_ENVIRONMENT={environment}: the change log's "
             "hash chain is keyed so that whoever can write the database cannot re-hash it"
         )
-    path = data_dir / "change-log.key"
+    return dev_key(data_dir / "change-log.key", lambda: secrets.token_hex(32).encode())
+
+
+def dev_key(path: Path, make: Callable[[], bytes]) -> bytes:
+    """A key generated once for the dev stack and kept in ``path`` (mode 600), so that a
+    restarted demo still reads what it wrote."""
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(make())
+    return path.read_bytes().strip()

@@ -23,6 +23,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import CreativeUploads, EntityOperations, LaunchPreparation
+    from models.approval import approval_state, refusal
     from models.changes import EntityChange
     from models.entities import (
         CreateAdGroupInput,
@@ -41,11 +42,10 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         LaunchResult,
         LaunchStatus,
-        Notice,
         TemplateRequest,
         UploadCreativeInput,
         Verdict,
-        approval_state,
+        launch_notice,
     )
     from models.workflows import CAMPAIGN_LAUNCH
     from workflows.common import (
@@ -207,23 +207,7 @@ class CampaignLaunch:
     def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
         """Why ``req`` cannot be accepted now, or None. Read-only: validators call it."""
         assert self._inp is not None
-        state = self._status.approval_state
-        if state not in ("pending_stage_1", "pending_stage_2"):
-            return f"the launch is not waiting for approval (state: {state})"
-        current = 1 if state == "pending_stage_1" else 2
-        if req.stage is not None and req.stage < current:
-            return f"stage {req.stage} is already decided; the launch waits for stage {current}"
-        if req.stage is not None and req.stage > current:
-            return f"stage {req.stage} is not open yet; the launch waits for stage {current}"
-        if req.approver == self._inp.requester:
-            return f"{req.approver} requested this launch and cannot approve or reject it"
-        if req.approver not in self._status.approvers:
-            return f"{req.approver} is not an Approver or Admin of this advertiser's tenant"
-        if decision == "approve" and any(d.approver == req.approver for d in self._status.decisions):
-            return f"{req.approver} already approved stage 1; stage 2 needs a different approver"
-        if decision == "reject" and not (req.reason and req.reason.strip()):
-            return "a rejection needs a reason"
-        return None
+        return refusal(self._status, self._inp.requester, req, decision)
 
     def _decide(self, req: ApprovalRequest, decision: Verdict) -> LaunchStatus:
         assert self._inp is not None
@@ -417,44 +401,19 @@ class CampaignLaunch:
             activity, arg, summary=summary, start_to_close=STEP_TIMEOUT, heartbeat=HEARTBEAT_TIMEOUT
         )
 
-    async def _notify(self, kind: str, recipients: list[str], key: str, *, stage: int | None = None) -> None:
+    async def _notify(self, kind: str, recipients: list[str], key: str, **facts: Any) -> None:
         """Tell people, as facts; the notifier words them for each channel."""
         assert self._inp is not None
-        inp, status = self._inp, self._status
-        notice = Notice(
-            kind=kind,
-            advertiser_id=inp.advertiser_id,
-            recipients=recipients,
-            dedupe_key=key,
-            workflow_id=workflow.info().workflow_id,
-            campaign_name=inp.campaign.campaign_name,
-            requester=inp.requester,
-            approval_policy=inp.approval_policy,
-            adgroups=len(inp.adgroups),
-            stage=stage,
-            deadline=status.deadline,
-            recommendation=status.recommendation,
+        notice = launch_notice(
+            self._inp, self._status, workflow.info().workflow_id, kind, recipients, key, **facts
         )
-        await self._send(notice)
+        who = ", ".join(recipients) or "nobody"
+        await self._run(LaunchPreparation.notify, notice, f"Notify {who}: {kind}")
 
     async def _tell_requester(self, outcome: str, reason: str | None) -> None:
         assert self._inp is not None
-        wid = workflow.info().workflow_id
-        notice = Notice(
-            kind="launch_outcome",
-            advertiser_id=self._inp.advertiser_id,
-            recipients=[self._inp.requester],
-            dedupe_key=f"{wid}/outcome",
-            workflow_id=wid,
-            campaign_name=self._inp.campaign.campaign_name,
-            outcome=outcome,
-            reason=reason,
-        )
-        await self._send(notice)
-
-    async def _send(self, notice: Notice) -> None:
-        who = ", ".join(notice.recipients) or "nobody"
-        await self._run(LaunchPreparation.notify, notice, f"Notify {who}: {notice.kind}")
+        key = f"{workflow.info().workflow_id}/outcome"
+        await self._notify("launch_outcome", [self._inp.requester], key, outcome=outcome, reason=reason)
 
     def _step(self, step: str) -> None:
         self._status.step = step
@@ -470,16 +429,7 @@ class CampaignLaunch:
         self._details()
 
     def _details(self) -> None:
-        """What the Web UI shows at the top of the run: the step, and what it waits for."""
-        status = self._status
-        lines = [f"**{status.step}** (approval: {status.approval_state})"]
-        if status.waiting_for:
-            deadline = f", deadline {status.deadline:%Y-%m-%d %H:%M} UTC" if status.deadline else ""
-            lines.append(f"Waiting for {status.waiting_for}{deadline}")
-        lines += [f"Refused: {v.field}: {v.message}" for v in status.violations]
-        if status.failure:
-            lines.append(f"Failed: {status.failure}")
-        workflow.set_current_details("\n".join(lines))
+        workflow.set_current_details(self._status.details())
 
     @workflow.query(name="status")
     def status(self) -> LaunchStatus:

@@ -19,7 +19,8 @@ from connector import (
     Transient,
     UnknownApiError,
 )
-from connector.client import RetrySettings, encode_params
+from connector.client import RetrySettings
+from connector.envelope import encode_params
 from connector.errors import classify_code
 
 BASE = "http://tiktok.test"

@@ -14,10 +14,12 @@ test covers every version that may still have runs in flight.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -41,9 +43,18 @@ OUT = Path(__file__).parent
 SUFFIX = sys.argv[sys.argv.index("--suffix") + 1] if "--suffix" in sys.argv else ""
 
 
+def _without_stack_traces(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "" if k == "stackTrace" else _without_stack_traces(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_stack_traces(v) for v in value]
+    return value
+
+
 async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
     history = await handle.fetch_history()
-    (OUT / f"{name}{SUFFIX}.json").write_text(history.to_json())
+    data = _without_stack_traces(json.loads(history.to_json()))  # no paths of the recording machine
+    (OUT / f"{name}{SUFFIX}.json").write_text(json.dumps(data, indent=2))
     print("recorded", name, len(history.events), "events")
 
 
