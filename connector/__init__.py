@@ -1,32 +1,8 @@
 """The TikTok Marketing API client: transport, error taxonomy, one module per API family."""
 
-from connector import files, management
+from connector import entities, files, management
 from connector.client import TikTokClient
-from connector.errors import (
-    AuthExpired,
-    AuthorizationFailed,
-    InvalidRequest,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    ReviewRejected,
-    TikTokError,
-    Transient,
-    UnknownApiError,
-)
+from connector.errors import *  # noqa: F403  the error classes TikTok's answers map to
+from connector.errors import __all__ as _error_names
 
-__all__ = [
-    "AuthExpired",
-    "AuthorizationFailed",
-    "InvalidRequest",
-    "NotFound",
-    "PermissionDenied",
-    "RateLimited",
-    "ReviewRejected",
-    "TikTokClient",
-    "TikTokError",
-    "Transient",
-    "UnknownApiError",
-    "files",
-    "management",
-]
+__all__ = ["TikTokClient", "entities", "files", "management", *_error_names]

@@ -58,3 +58,16 @@ async def fresh_postgres(server_url: str) -> AsyncIterator[str]:
 
 def sqlite_url(folder: Path) -> str:
     return f"sqlite+aiosqlite:///{(folder / f'{uuid.uuid4().hex[:8]}.db').as_posix()}"
+
+
+async def postgres_server() -> str:
+    """The PostgreSQL server to test on: DATABASE_URL's, or the local one. Skips where none is
+    reachable, except in CI, which must reach it."""
+    import pytest
+
+    server = configured_url() or LOCAL_PG
+    if not server.startswith("postgresql") or not await postgres_reachable(server):
+        if os.environ.get("CI"):
+            pytest.fail("CI must reach PostgreSQL at DATABASE_URL")
+        pytest.skip("no PostgreSQL reachable here; CI runs this")
+    return server

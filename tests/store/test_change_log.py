@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,7 +18,11 @@ from models.tables import ChangeChainRow, ChangeLogRow
 from store import Store
 from store.audit import truncations
 from store.changes import changes_for, record_change, verify_chain
-from tests.dbutil import LOCAL_PG, configured_url, fresh_postgres, postgres_reachable, sqlite_url
+from tests.dbutil import (
+    fresh_postgres,
+    postgres_server,
+    sqlite_url,
+)
 
 KEY = b"test-change-log-key"
 
@@ -128,11 +131,7 @@ async def own_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield store
         await store.dispose()
         return
-    server = configured_url() or LOCAL_PG
-    if not server.startswith("postgresql") or not await postgres_reachable(server):
-        if os.environ.get("CI"):
-            pytest.fail("CI must reach PostgreSQL at DATABASE_URL")
-        pytest.skip("no PostgreSQL reachable here; CI runs this")
+    server = await postgres_server()
     async with fresh_postgres(server) as url:
         store = Store(url)
         await store.migrate()

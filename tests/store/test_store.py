@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,12 @@ from store import Store, TokenCipher, TokenKeyMissing
 from store.crypto import TokenDecryptError
 from store.mirror import upsert_campaigns
 from store.tokens import TokenNotFound, load_tokens, save_tokens
-from tests.dbutil import LOCAL_PG, configured_url, fresh_postgres, postgres_reachable, sqlite_url
+from tests.dbutil import (
+    configured_url,
+    fresh_postgres,
+    postgres_server,
+    sqlite_url,
+)
 
 TABLES = {
     "advertiser",
@@ -58,11 +62,7 @@ async def test_migrations_sqlite(tmp_path: Path) -> None:
 
 
 async def test_migrations_postgres() -> None:
-    server = configured_url() or LOCAL_PG
-    if not server.startswith("postgresql") or not await postgres_reachable(server):
-        if os.environ.get("CI"):
-            pytest.fail("CI must reach PostgreSQL at DATABASE_URL")
-        pytest.skip("no PostgreSQL reachable here; CI runs this")
+    server = await postgres_server()
     async with fresh_postgres(server) as url:
         await _migrate_up_down_up(url)
 
