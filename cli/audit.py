@@ -11,7 +11,7 @@ import asyncio
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import typer
@@ -136,6 +136,6 @@ def _print(entries: list[AuditEntry], output: str, *, several: bool) -> None:
     else:
         table = Table("time (UTC)", "kind", "who", "what", show_lines=False, pad_edge=False)
         for e in entries:
-            at = e.at.astimezone().strftime("%m-%d %H:%M:%S")
+            at = e.at.astimezone(UTC).strftime("%m-%d %H:%M:%S")
             table.add_row(at, e.kind, Text(e.actor or ""), _what(e, several))
         console.print(table)
