@@ -1,7 +1,7 @@
 """The operator CLI: run the embedded stack, start workflows, read their status.
 
 ``python starter.py --help`` lists the verbs. Bad input names the field and the reason and
-exits non-zero. A later issue adds ``rollback``.
+exits non-zero.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from cli import approvals, runs
+from cli import approvals, rollback, runs
 from cli import audit as audit_cli
 from cli import replay as replay_cli
 from cli import templates as templates_cli
@@ -36,6 +36,7 @@ app.command()(templates_cli.launch)
 app.command()(runs.dev)
 app.command()(runs.start)
 app.command()(runs.status)
+app.command()(rollback.rollback)
 
 
 @app.command()

@@ -28,10 +28,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
+    ROLLBACK,
     SEARCH_ATTRIBUTE_KEYS,
     TOKEN_REFRESH,
     WorkflowInput,
     launch_id,
+    rollback_id,
     sync_id,
     token_refresh_id,
 )
@@ -130,6 +132,9 @@ def default_workflow_id(workflow_type: str, inp: BaseModel) -> str:
         return token_refresh_id(advertiser)
     if workflow_type == CAMPAIGN_LAUNCH:
         return new_launch_id(getattr(getattr(inp, "campaign", None), "campaign_name", "launch"))
+    target = getattr(inp, "workflow_id", None)
+    if workflow_type == ROLLBACK and target:
+        return rollback_id(str(target))
     return f"{workflow_type.lower()}-{uuid.uuid4().hex[:12]}"
 
 

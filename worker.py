@@ -24,6 +24,7 @@ from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
+from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from connector import redact
@@ -34,7 +35,7 @@ from workflows.catalog import all_workflow_classes
 log = logging.getLogger("worker")
 
 
-def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
+def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any]]:
     """Every activity of the service, bound to one process's dependencies: each method of
     each interface in ``activities.interfaces``, from the object that implements it."""
     implementations: list[object] = [
@@ -43,6 +44,7 @@ def activities_for(deps: Dependencies) -> list[Callable[..., Any]]:
         LaunchActivities(deps),
         EntityActivities(deps),
         CreativeActivities(deps),
+        RollbackActivities(deps, client),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:
@@ -60,7 +62,7 @@ def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=all_workflow_classes(),
-        activities=activities_for(deps),
+        activities=activities_for(deps, client),
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
 

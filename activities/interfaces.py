@@ -31,6 +31,7 @@ from models.launch import (
     UploadCreativeInput,
     Uploaded,
 )
+from models.rollback import Restored, RestoreInput, RollbackTarget, TargetChanges
 from models.workflows import SyncCounts, TokenState
 
 
@@ -134,10 +135,24 @@ class CreativeUploads:
         raise NotImplementedError
 
 
+class RollbackOperations:
+    """``Rollback``: what a run changed (from its history) and setting it back."""
+
+    @activity.defn
+    async def read_changes(self, target: RollbackTarget) -> TargetChanges:
+        raise NotImplementedError
+
+    @activity.defn
+    async def restore(self, inp: RestoreInput) -> Restored:
+        """Set the run's changes ``start``..``stop`` back to ``before``, newest first."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
     LaunchPreparation,
     EntityOperations,
     CreativeUploads,
+    RollbackOperations,
 )

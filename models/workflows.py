@@ -58,6 +58,11 @@ def token_refresh_id(advertiser_id: str) -> str:
     return f"token-refresh-{advertiser_id}"
 
 
+def rollback_id(workflow_id: str) -> str:
+    """``rollback-<workflow id>``: one rollback of a run at a time; a second attaches to it."""
+    return f"rollback-{workflow_id}"
+
+
 def launch_id(campaign_name: str, unique: str) -> str:
     """``launch-<slug of the campaign name>-<unique>``: readable in the UI, unique per start."""
     slug = re.sub(r"[^a-z0-9]+", "-", campaign_name.lower()).strip("-")[:40] or "launch"

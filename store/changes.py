@@ -122,6 +122,28 @@ async def record_change(
     return ChainLink(advertiser_id=advertiser_id, seq=row.seq, row_hash=row.row_hash)
 
 
+async def recorded(session: AsyncSession, idempotency_key: str) -> EntityChange | None:
+    """The change recorded under ``idempotency_key``, with its place in the chain, if any."""
+    row = (
+        await session.execute(
+            select(ChangeLogRow).where(col(ChangeLogRow.idempotency_key) == idempotency_key)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    link = ChainLink(advertiser_id=row.advertiser_id, seq=row.seq, row_hash=row.row_hash)
+    return EntityChange(
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        before=row.before,
+        after=row.after,
+        reason=row.reason,
+        actor=row.actor,
+        key=row.idempotency_key,
+        chain=link,
+    )
+
+
 async def changes_for(
     session: AsyncSession,
     advertiser_id: str | None = None,

@@ -11,9 +11,11 @@ from temporalio.common import RawValue
 
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
+from models.rollback import RollbackInput
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
+    ROLLBACK,
     TOKEN_REFRESH,
     WORKFLOW_TYPES,
     AdvertiserSyncInput,
@@ -21,6 +23,7 @@ from models.workflows import (
 )
 from workflows.advertiser_sync import AdvertiserSync
 from workflows.campaign_launch import CampaignLaunch
+from workflows.rollback import Rollback
 from workflows.token_refresh import TokenRefresh
 
 # Type name -> (workflow class, input model). Later issues add their types here.
@@ -28,6 +31,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     ADVERTISER_SYNC: (AdvertiserSync, AdvertiserSyncInput),
     TOKEN_REFRESH: (TokenRefresh, TokenRefreshInput),
     CAMPAIGN_LAUNCH: (CampaignLaunch, CampaignLaunchInput),
+    ROLLBACK: (Rollback, RollbackInput),
 }
 
 

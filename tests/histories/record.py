@@ -29,6 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.launch import ApprovalRequest, CampaignLaunchInput
+from models.rollback import RollbackInput
 from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
 from store import Store, TokenCipher
@@ -99,6 +100,15 @@ async def main() -> None:
                     await launch.execute_update(CampaignLaunch.approve, ApprovalRequest(approver=approver))
                 await launch.result()
                 await save(launch, "campaign_launch_two_stage")
+
+                rollback = await client.start_workflow(
+                    "Rollback",
+                    RollbackInput(workflow_id=launch.id, actor="ada", reason="recorded"),
+                    id=f"rollback-{launch.id}",
+                    task_queue=tq,
+                )
+                await rollback.result()
+                await save(rollback, "rollback_launch")
 
                 bad: CampaignLaunchInput = launch_input(f"Replay bad {tag}", "none")
                 bad_raw = bad.model_dump(mode="json")

@@ -150,3 +150,9 @@ async def test_every_verb_as_a_process(
             "--set", f"campaign.campaign_name=From template {tag}", "--check",
         )  # fmt: skip
         assert code == 0 and "ok: guardrails pass" in out, out
+
+        # Undo the launch from its history: a dry run first, then for real.
+        code, out = await cli("rollback", wid, "--as", "ada@demo.example", "--dry-run")
+        assert code == 0 and "would restore campaign" in out and "dry_run: 0 restored" in out, out
+        code, out = await cli("rollback", wid, "--as", "ada@demo.example", "--reason", "wrong audience")
+        assert code == 0 and "rolled_back: 12 restored, 0 skipped, 0 conflict(s)" in out, out
