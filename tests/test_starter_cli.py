@@ -56,6 +56,7 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
         ("AdvertiserSync", "advertiser_sync"),
         ("TokenRefresh", "token_refresh"),
         ("CampaignLaunch", "campaign_launch"),
+        ("Rollback", "rollback"),
     )
     for workflow, name in pairs:
         _, model = WORKFLOWS[workflow]

@@ -7,9 +7,12 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
+from connector import TikTokClient
+from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import CampaignLaunchInput, LaunchStatus
 from store import Store
 from store.access import assign_advertiser, grant
+from tests.workflows.helpers import DEMO_TOKEN
 
 ADV = "7000000000000000001"
 VIDEO = "v10033g50000demo0001"
@@ -89,3 +92,19 @@ async def wait_for_state(handle: WorkflowHandle[Any, Any], state: str, within: f
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still {status.approval_state} / {status.step}, wanted {state}")
         await asyncio.sleep(0.05)
+
+
+async def on_tiktok(base_url: str, name: str) -> dict[str, list[Any]]:
+    """The simulator's objects whose names start with ``name`` (each launch uses its own)."""
+    async with TikTokClient(base_url) as api:
+        return {
+            "campaigns": [
+                c
+                for c in await list_campaigns(api, ADV, token=DEMO_TOKEN)
+                if c.campaign_name.startswith(name)
+            ],
+            "adgroups": [
+                g for g in await list_adgroups(api, ADV, token=DEMO_TOKEN) if g.adgroup_name.startswith(name)
+            ],
+            "ads": [a for a in await list_ads(api, ADV, token=DEMO_TOKEN) if a.ad_name.startswith(name)],
+        }

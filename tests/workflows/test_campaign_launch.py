@@ -13,38 +13,16 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
-from connector.management import list_adgroups, list_ads, list_campaigns
+from connector.management import list_ads
 from models.errors import ApprovalRefused, InvalidInput, LaunchFailed
 from models.launch import ApprovalRequest, CampaignLaunchInput, LaunchResult, LaunchStatus
 from models.tables import ChangeLogRow, NotificationRow
 from models.workflows import APPROVAL_STATE
 from store import Store, TokenCipher
 from tests.connector.sim import set_faults
-from tests.workflows.helpers import DEMO_TOKEN, connect_advertiser, running_worker
-from tests.workflows.launch_helpers import ADV, launch_input, seed_tenant, wait_for_state
+from tests.workflows.helpers import DEMO_TOKEN, running_worker
+from tests.workflows.launch_helpers import ADV, launch_input, on_tiktok, wait_for_state
 from workflows.campaign_launch import CampaignLaunch
-
-
-@pytest.fixture
-async def ready(store: Store, cipher: TokenCipher) -> None:
-    await seed_tenant(store)
-    await connect_advertiser(store, cipher, ADV, DEMO_TOKEN)
-
-
-async def _on_tiktok(base_url: str, name: str) -> dict[str, list[Any]]:
-    """The simulator's objects whose names start with ``name`` (each launch uses its own)."""
-    async with TikTokClient(base_url) as api:
-        return {
-            "campaigns": [
-                c
-                for c in await list_campaigns(api, ADV, token=DEMO_TOKEN)
-                if c.campaign_name.startswith(name)
-            ],
-            "adgroups": [
-                g for g in await list_adgroups(api, ADV, token=DEMO_TOKEN) if g.adgroup_name.startswith(name)
-            ],
-            "ads": [a for a in await list_ads(api, ADV, token=DEMO_TOKEN) if a.ad_name.startswith(name)],
-        }
 
 
 async def _start(env: WorkflowEnvironment, tq: str, inp: CampaignLaunchInput) -> Any:
@@ -60,7 +38,7 @@ async def test_no_approval_creates_everything_once_and_enables_it(
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
         handle = await _start(ts_env, tq, launch_input(name, "none"))
         result: LaunchResult = await handle.result()
-    on = await _on_tiktok(fresh_simulator.base_url, name)
+    on = await on_tiktok(fresh_simulator.base_url, name)
     assert result.outcome == "launched"
     assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 2, 3]
     assert result.created.campaign_id == on["campaigns"][0].campaign_id
@@ -87,7 +65,7 @@ async def test_single_approval_by_update(
     async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
         handle = await _start(ts_env, tq, launch_input(name, "single"))
         waiting = await wait_for_state(handle, "pending_stage_1")
-        assert await _on_tiktok(fresh_simulator.base_url, name) == {
+        assert await on_tiktok(fresh_simulator.base_url, name) == {
             "campaigns": [],
             "adgroups": [],
             "ads": [],
@@ -180,7 +158,7 @@ async def test_reject_needs_a_reason_and_creates_nothing(
         result = await handle.result()
     assert "needs a reason" in str(bare.value.cause)
     assert (result.outcome, result.reason) == ("rejected", "budget too high")
-    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
     outcome = (await _notices(store, handle.id))[-1]
     assert (outcome.kind, outcome.recipients) == ("launch_outcome", ["olivia"])
     assert "rejected" in outcome.subject and "budget too high" in outcome.body
@@ -224,7 +202,7 @@ async def test_reject_by_signal(
         status = await handle.query(CampaignLaunch.status)
     assert (result.outcome, result.reason) == ("rejected", "wrong CTA")
     assert status.refused == ["reject by alice refused: a rejection needs a reason"]
-    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
 async def test_deadline_cancels_with_reminders(
@@ -243,7 +221,7 @@ async def test_deadline_cancels_with_reminders(
         )
     assert (result.outcome, result.reason) == ("approval_timeout", "approval_timeout")
     assert sorted(kinds) == sorted(["approval_requested"] + ["approval_reminder"] * 3 + ["approval_timeout"])
-    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
 async def test_guardrails_refuse_with_every_violation_and_create_nothing(
@@ -287,7 +265,7 @@ async def test_guardrails_refuse_with_every_violation_and_create_nothing(
         ("adgroups[1].ads[0].video_id", "creative_exists"),
         ("adgroups[0].ads[1].category", "excluded_category"),
     }
-    assert await _on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(fresh_simulator.base_url, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
 async def test_failure_while_creating_names_the_step_and_tells_the_requester(
@@ -360,7 +338,7 @@ async def test_compensation_undoes_what_was_enabled(
     changes = [e.change for e in audit_history(history) if e.change is not None]
     enabled = {c.entity_id for c in changes if c.after and c.after.get("operation_status") == "ENABLE"}
     assert len(enabled) == 5  # three ads and two ad groups went live before the campaign failed
-    on = await _on_tiktok(fresh_simulator.base_url, name)
+    on = await on_tiktok(fresh_simulator.base_url, name)
     if on_failure == "pause":
         assert [len(on[k]) for k in ("campaigns", "adgroups", "ads")] == [1, 2, 3]
         assert {x.operation_status for k in on for x in on[k]} == {"DISABLE"}
@@ -406,7 +384,7 @@ async def test_launch_from_a_template_with_overrides(
                 id=f"launch-{uuid.uuid4().hex[:8]}",
                 task_queue=tq,
             )
-    on = await _on_tiktok(fresh_simulator.base_url, name)
+    on = await on_tiktok(fresh_simulator.base_url, name)
     assert result.outcome == "launched" and len(on["campaigns"]) == 1
     assert (len(result.created.adgroup_ids), len(result.created.ad_ids)) == (2, 3)  # from the template
     assert on["campaigns"][0].budget == 800  # the override won over the template's 500

@@ -14,7 +14,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
 from connector.entities import update_adgroup_budgets
-from connector.management import list_adgroups, list_ads, list_campaigns
 from connector.tokens import StaticTokens
 from models.errors import InvalidInput
 from models.launch import LaunchResult
@@ -22,29 +21,10 @@ from models.rollback import RollbackInput, RollbackResult
 from store import Store, TokenCipher
 from store.audit import audit_history, compare_with_change_log
 from store.changes import changes_for
-from tests.workflows.helpers import DEMO_TOKEN, connect_advertiser, running_worker
-from tests.workflows.launch_helpers import ADV, launch_input, seed_tenant, wait_for_state
+from tests.workflows.helpers import DEMO_TOKEN, running_worker
+from tests.workflows.launch_helpers import ADV, launch_input, on_tiktok, wait_for_state
 from workflows.campaign_launch import CampaignLaunch
 from workflows.rollback import Rollback
-
-
-@pytest.fixture
-async def ready(store: Store, cipher: TokenCipher) -> None:
-    await seed_tenant(store)
-    await connect_advertiser(store, cipher, ADV, DEMO_TOKEN)
-
-
-async def _live(base_url: str, name: str) -> dict[str, list[Any]]:
-    async with TikTokClient(base_url) as api:
-        return {
-            "campaigns": [
-                c for c in await list_campaigns(api, ADV, token=DEMO_TOKEN) if c.campaign_name == name
-            ],
-            "adgroups": [
-                g for g in await list_adgroups(api, ADV, token=DEMO_TOKEN) if g.adgroup_name.startswith(name)
-            ],
-            "ads": [a for a in await list_ads(api, ADV, token=DEMO_TOKEN) if a.ad_name.startswith(name)],
-        }
 
 
 async def _launch(env: WorkflowEnvironment, tq: str, name: str) -> tuple[str, LaunchResult]:
@@ -69,10 +49,10 @@ async def test_a_launch_is_undone_from_its_history(
     base = fresh_simulator.base_url
     async with running_worker(ts_env.client, store, cipher, base) as tq:
         target, launched = await _launch(ts_env, tq, name)
-        assert [len(v) for v in (await _live(base, name)).values()] == [1, 2, 3]
+        assert [len(v) for v in (await on_tiktok(base, name)).values()] == [1, 2, 3]
         dry_id, dry = await _rollback(ts_env, tq, target, dry_run=True)
         assert dry.outcome == "dry_run" and dry.restored == 0 and len(dry.planned) == 12, dry
-        assert all(x.operation_status == "ENABLE" for v in (await _live(base, name)).values() for x in v)
+        assert all(x.operation_status == "ENABLE" for v in (await on_tiktok(base, name)).values() for x in v)
         wid, done = await _rollback(ts_env, tq, target, reason="wrong audience")
         _, again = await _rollback(ts_env, tq, target, wid)  # the same rollback once more
     assert launched.outcome == "launched"
@@ -81,7 +61,7 @@ async def test_a_launch_is_undone_from_its_history(
     assert [c.after for c in done.changes[:6]] == [{"operation_status": "DISABLE"}] * 6
     assert [c.after for c in done.changes[6:]] == [{"operation_status": "DELETE"}] * 6
     assert all("wrong audience" in c.reason and c.actor == "ada" for c in done.changes)
-    assert await _live(base, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(base, name) == {"campaigns": [], "adgroups": [], "ads": []}
     assert again.outcome == "rolled_back" and again.conflicts == []  # already back: nothing twice
     assert [c.key for c in again.changes] == [c.key for c in done.changes]
     history = await ts_env.client.get_workflow_handle(wid).fetch_history()
@@ -103,7 +83,7 @@ async def test_a_change_made_since_stops_the_rollback_unless_forced(
         async with TikTokClient(base, tokens=StaticTokens({ADV: DEMO_TOKEN})) as api:  # someone, by hand
             await update_adgroup_budgets(api, ADV, {moved: 180}, idempotency_key="by-hand")
         _, stopped = await _rollback(ts_env, tq, target)
-        left = await _live(base, name)
+        left = await on_tiktok(base, name)
         _, forced = await _rollback(ts_env, tq, target, force=True)
     assert stopped.outcome == "conflict"
     assert [(c.entity_id, c.field, c.recorded, c.live) for c in stopped.conflicts] == [
@@ -115,7 +95,7 @@ async def test_a_change_made_since_stops_the_rollback_unless_forced(
     assert {x.operation_status for v in left.values() for x in v} == {"DISABLE"}
     assert stopped.restored == 7
     assert forced.outcome == "rolled_back"
-    assert await _live(base, name) == {"campaigns": [], "adgroups": [], "ads": []}
+    assert await on_tiktok(base, name) == {"campaigns": [], "adgroups": [], "ads": []}
 
 
 async def test_a_running_workflow_is_not_rolled_back(
