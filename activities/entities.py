@@ -73,7 +73,7 @@ class EntityActivities(EntityOperations):
             claim = await claims.get_claim(session, inp.key)
         if claim is None:
             same_name = await entities.named(tiktok, kind, adv, name, parent_id)
-            foreign = [entities.entity_id(kind, x) for x in same_name if getattr(x, kind.name_field) == name]
+            foreign = [entities.entity_id(kind, x) for x in same_name]
             async with store.session() as session:
                 claim = await claims.add_claim(
                     session,

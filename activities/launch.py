@@ -73,10 +73,7 @@ async def _name_taken(tiktok: TikTokClient, inp: CampaignLaunchInput) -> list[Vi
     """TikTok keeps campaign names unique per advertiser, and the launch finds its campaign
     again by name: a live campaign of that name refuses the launch before anything exists."""
     name = inp.campaign.campaign_name
-    same = [
-        c for c in await entities.named(tiktok, entities.CAMPAIGN, inp.advertiser_id, name, None)
-        if c.campaign_name == name
-    ]  # fmt: skip
+    same = await entities.named(tiktok, entities.CAMPAIGN, inp.advertiser_id, name, None)
     if not same:
         return []
     ids = ", ".join(c.campaign_id for c in same)

@@ -54,17 +54,15 @@ class RollbackActivities(RollbackOperations):
         advertiser = desc.typed_search_attributes.get(ADVERTISER_ID)
         if advertiser is None:
             advertiser = next((c.chain.advertiser_id for c in found if c.chain), None)
+        if found and advertiser is None:
+            raise InvalidInput(f"workflow_id: cannot tell which advertiser {target.workflow_id} changed")
         return TargetChanges(run_id=desc.run_id, advertiser_id=advertiser, count=len(found))
 
     @activity.defn
     async def restore(self, inp: RestoreInput) -> Restored:
         """Restore the target's changes ``start`` to ``stop``, newest first; stop at a conflict."""
         found = await self._history_changes(inp.target, inp.run_id)
-        advertiser = next((c.chain.advertiser_id for c in found if c.chain), None)
-        desc = await self.client.get_workflow_handle(inp.target.workflow_id, run_id=inp.run_id).describe()
-        adv = desc.typed_search_attributes.get(ADVERTISER_ID) or advertiser
-        if adv is None:
-            raise InvalidInput(f"workflow_id: cannot tell which advertiser {inp.target.workflow_id} changed")
+        adv = inp.advertiser_id
         out = Restored()
         planned: dict[str, dict[str, Any]] = {}  # a dry run's objects as they would be by now
         for change in reversed(found[inp.start : inp.stop]):

@@ -77,16 +77,23 @@ def entity_id(kind: Kind[Any], entity: BaseModel) -> str:
     return str(getattr(entity, kind.id_field))
 
 
-async def named(
+async def _containing(
     client: TikTokClient, kind: Kind[M], advertiser_id: str, name: str, parent_id: str | None
 ) -> list[M]:
-    """Live objects named exactly ``name`` (under ``parent_id``). TikTok's name filter matches
-    substrings, so objects with a longer name (such as a legacy tag) come back too: callers
-    compare names themselves."""
+    """Live objects whose name contains ``name`` (under ``parent_id``): TikTok's name filter
+    matches substrings, so a longer name (such as a legacy tag) comes back too."""
     filtering: dict[str, Any] = {kind.name_field: name}
     if kind.parent_filter and parent_id:
         filtering[kind.parent_filter] = [parent_id]
     return await list_all(client, kind.get_path, advertiser_id, kind.model, params={"filtering": filtering})
+
+
+async def named(
+    client: TikTokClient, kind: Kind[M], advertiser_id: str, name: str, parent_id: str | None
+) -> list[M]:
+    """Live objects named exactly ``name`` (under ``parent_id``)."""
+    found = await _containing(client, kind, advertiser_id, name, parent_id)
+    return [item for item in found if getattr(item, kind.name_field) == name]
 
 
 async def get_by_id(client: TikTokClient, kind: Kind[M], advertiser_id: str, object_id: str) -> M:
@@ -120,7 +127,7 @@ async def find_own(
     """The object an earlier attempt for this key created: named ``name`` and not foreign, or
     carrying the key's legacy tag."""
     legacy = legacy_tagged_name(name, idempotency_key)
-    for item in await named(client, kind, advertiser_id, name, parent_id):
+    for item in await _containing(client, kind, advertiser_id, name, parent_id):
         item_name = getattr(item, kind.name_field)
         if item_name == legacy or (item_name == name and entity_id(kind, item) not in foreign_ids):
             return item

@@ -51,6 +51,7 @@ class RestoreInput(BaseModel):
 
     target: RollbackTarget
     run_id: str
+    advertiser_id: str = Field(description="the advertiser the target changed (from read_changes)")
     start: int = Field(ge=0)
     stop: int = Field(ge=0)
     key: str = Field(description="idempotency key prefix: <rollback workflow id>")

@@ -90,15 +90,9 @@ async def record_change(
 ) -> ChainLink:
     """Append ``change`` unless its idempotency key is recorded already; its place either way."""
     head = await _lock_chain(session, advertiser_id)
-    found = (
-        await session.execute(
-            select(ChangeLogRow.seq, ChangeLogRow.row_hash).where(
-                col(ChangeLogRow.idempotency_key) == change.key
-            )
-        )
-    ).first()
-    if found is not None:
-        return ChainLink(advertiser_id=advertiser_id, seq=found[0], row_hash=found[1])
+    found = await recorded(session, change.key)
+    if found is not None and found.chain is not None:
+        return found.chain
     row = ChangeLogRow(
         advertiser_id=advertiser_id,
         entity_type=change.entity_type,
@@ -119,7 +113,7 @@ async def record_change(
     session.add(row)
     head.seq, head.head_hash = row.seq, row.row_hash
     await session.flush()
-    return ChainLink(advertiser_id=advertiser_id, seq=row.seq, row_hash=row.row_hash)
+    return _link(row)
 
 
 async def recorded(session: AsyncSession, idempotency_key: str) -> EntityChange | None:
@@ -131,7 +125,6 @@ async def recorded(session: AsyncSession, idempotency_key: str) -> EntityChange 
     ).scalar_one_or_none()
     if row is None:
         return None
-    link = ChainLink(advertiser_id=row.advertiser_id, seq=row.seq, row_hash=row.row_hash)
     return EntityChange(
         entity_type=row.entity_type,
         entity_id=row.entity_id,
@@ -140,8 +133,12 @@ async def recorded(session: AsyncSession, idempotency_key: str) -> EntityChange 
         reason=row.reason,
         actor=row.actor,
         key=row.idempotency_key,
-        chain=link,
+        chain=_link(row),
     )
+
+
+def _link(row: ChangeLogRow) -> ChainLink:
+    return ChainLink(advertiser_id=row.advertiser_id, seq=row.seq, row_hash=row.row_hash)
 
 
 async def changes_for(

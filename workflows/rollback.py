@@ -69,6 +69,7 @@ class Rollback:
             step = RestoreInput(
                 target=target,
                 run_id=found.run_id,
+                advertiser_id=found.advertiser_id or "",
                 start=start,
                 stop=stop,
                 key=workflow.info().workflow_id,
