@@ -1,0 +1,89 @@
+"""What the optimizer decides from: one advertiser's campaigns, ad groups and ads with their
+recent numbers, and the month's spend for pacing. Plain frozen dataclasses, built by the
+``decide_changes`` activity from the store; the optimizer itself does no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AdState:
+    """One ad and its numbers over the lookback window (7 days by default)."""
+
+    ad_id: str
+    adgroup_id: str
+    name: str = ""
+    live: bool = True
+    impressions: float = 0.0
+    clicks: float = 0.0
+    conversions: float = 0.0
+    spend: float = 0.0
+    recent_ctr: float | None = None  # CTR of the last two days
+    earlier_ctr: float | None = None  # CTR of the days before them
+
+
+@dataclass(frozen=True)
+class AdGroupState:
+    """One ad group: settings as TikTok has them now, numbers over the lookback window."""
+
+    adgroup_id: str
+    campaign_id: str
+    name: str = ""
+    enabled: bool = True
+    budget: float | None = None
+    budget_mode: str = "BUDGET_MODE_DAY"
+    bid_type: str | None = None
+    conversion_bid_price: float | None = None
+    spend: float = 0.0
+    conversions: float = 0.0
+    clicks: float = 0.0
+    impressions: float = 0.0
+    spend_today: float = 0.0
+    days_with_spend: int = 0
+    paused_by_optimizer: bool = False
+    ads: tuple[AdState, ...] = ()
+
+    @property
+    def live_ads(self) -> list[AdState]:
+        return [a for a in self.ads if a.live]
+
+    def in_learning(self, conversions_to_exit: int) -> bool:
+        """TikTok's learning phase by the spec's rule: fewer than 50 conversions in 7 days."""
+        return self.conversions < conversions_to_exit
+
+    @property
+    def daily_spend(self) -> float:
+        """Average spend per day it delivered in the window."""
+        return self.spend / max(1, self.days_with_spend)
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    campaign_id: str
+    name: str = ""
+    enabled: bool = True
+    budget_mode: str = "BUDGET_MODE_INFINITE"
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """One advertiser as the cycle sees it."""
+
+    advertiser_id: str
+    campaigns: tuple[CampaignState, ...] = ()
+    adgroups: tuple[AdGroupState, ...] = ()
+    monthly_budget: float | None = None
+    month_spend: float = 0.0  # spent this month before today
+    day_of_month: int = 1
+    days_in_month: int = 30
+    day_elapsed: float = 0.0  # share of today's traffic already past (hour-of-day curve)
+    changes_today: int = 0  # changes the optimizer already made today
+    campaign_index: dict[str, CampaignState] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.campaign_index.update({c.campaign_id: c for c in self.campaigns})
+
+    def campaign(self, campaign_id: str) -> CampaignState | None:
+        return self.campaign_index.get(campaign_id)

@@ -1,0 +1,73 @@
+"""Cost Cap bids toward the target CPA (FR-3), kept within the target ±30 % (section 12).
+
+A bid moves at most ``bid_step`` per cycle: down when the 7-day CPA is above the target,
+up when delivery stalls (it spends less than half its budget) while the CPA is at or below
+the target, or when the CPA sits far below the target (room to buy more volume). A bid
+outside the band (set by hand) is brought back into it. Ad groups in learning keep their
+bid: TikTok restarts learning on a bid edit. TikTok has no tROAS, so there is no ROAS bid.
+"""
+
+from __future__ import annotations
+
+from models.optimization import CycleSettings, Move
+from optimizer.account import Account
+from policy.guardrails import LaunchPolicy
+
+MIN_CONVERSIONS = 5  # below this the 7-day CPA says too little to move a bid
+STALLED = 0.5  # spends less than this share of its budget
+FAR_BELOW = 0.7  # CPA under this share of the target
+
+
+def adjust_bids(
+    account: Account, settings: CycleSettings, policy: LaunchPolicy
+) -> tuple[list[Move], list[str]]:
+    """Bid moves for Cost Cap ad groups, and notes on the ones held."""
+    target = settings.target_cpa
+    if not target:
+        return [], []
+    low, high = target * (1 - policy.cost_cap_band), target * (1 + policy.cost_cap_band)
+    moves: list[Move] = []
+    held: list[str] = []
+    for g in account.adgroups:
+        bid = g.conversion_bid_price
+        if not g.enabled or g.bid_type != "BID_TYPE_CUSTOM" or not bid:
+            continue
+        name = g.name or g.adgroup_id
+        inputs = {"bid": bid, "target_cpa": target, "spend_7d": round(g.spend, 2), "conversions_7d": g.conversions}
+        if not low <= bid <= high:
+            new = min(max(bid, low), high)
+            moves.append(_move(g.adgroup_id, g.name, bid, new, "cost_cap_band", "bid outside target ±30 %",
+                               ["cost_cap_band"], inputs))  # fmt: skip
+            continue
+        if g.in_learning(settings.learning_conversions):
+            held.append(f"{name}: in learning ({g.conversions:g} conversions), bid {bid:g} kept")
+            continue
+        if g.conversions < MIN_CONVERSIONS:
+            continue
+        cpa = g.spend / g.conversions
+        inputs["cpa_7d"] = round(cpa, 2)
+        stalled = bool(g.budget) and g.daily_spend < STALLED * float(g.budget or 0)
+        if cpa > target * (1 + settings.bid_step):
+            new, why = bid * (1 - settings.bid_step), f"CPA {cpa:.2f} above target {target:g}: bid down"
+        elif stalled and cpa <= target:
+            new = bid * (1 + settings.bid_step)
+            why = f"delivery stalls ({g.daily_spend:.2f}/day of {g.budget:g}) at CPA {cpa:.2f}: bid up"
+        elif cpa < target * FAR_BELOW:
+            new, why = bid * (1 + settings.bid_step), f"CPA {cpa:.2f} far below target {target:g}: bid up for volume"
+        else:
+            continue
+        clipped = ["cost_cap_band"] if not low <= new <= high else []
+        new = min(max(new, low), high)
+        if abs(new - bid) >= 0.01:
+            moves.append(_move(g.adgroup_id, g.name, bid, new, "cost_cap", why, clipped, inputs))
+    return moves, held
+
+
+def _move(
+    adgroup_id: str, name: str, bid: float, new: float, rule: str, why: str, clipped: list[str],
+    inputs: dict[str, float],
+) -> Move:  # fmt: skip
+    return Move(
+        kind="bid", entity_type="adgroup", entity_id=adgroup_id, name=name, before=bid,
+        after=round(new, 2), rule=rule, reason=why, clipped_by=clipped, inputs=inputs,
+    )  # fmt: skip

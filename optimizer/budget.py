@@ -1,0 +1,348 @@
+"""Budget allocation across an advertiser's ad groups by Thompson sampling (section 13).
+
+Each ad group's conversions per unit of spend has a Gamma posterior; the share of
+today's target (``pacing``) an ad group gets is the probability that it is the best,
+mixed with an exploration floor spread evenly (section 12: 10 %). Until the account has
+``cold_start_conversions`` conversions, every ad group gets an equal share (section 20).
+Ad groups that cannot spend what they have now get no more (capacity), and their share
+goes to the others. Then each move is clipped: by the move limit per cycle (smaller for
+ad groups in learning, which TikTok resets on large edits), by the minimum ad group
+budget, and the total by the daily burn cap. Ad groups that are clearly worse than the
+best are paused; ad groups this cycle paused earlier come back when sampling says they
+may be competitive. Where many ad groups starve (fewer than 50 conversions a week at
+their budget), the worst of them are paused to consolidate budget.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.optimization import CycleSettings, Move
+from optimizer.account import Account, AdGroupState
+from optimizer.pacing import daily_target
+from optimizer.posteriors import RatePosterior, interval, probability_best
+from policy.guardrails import LaunchPolicy
+
+UNDER_DELIVERY = 0.6  # spending less than this share of its budget: no more budget
+CLEARLY_WORSE_BY = 1.5  # paused when its CPA is this many times the best's, with confidence
+
+
+@dataclass
+class Allocation:
+    moves: list[Move] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    daily_target: float | None = None
+
+
+def _daily(account: Account) -> list[AdGroupState]:
+    """Ad groups with a daily budget in enabled campaigns: what the daily burn counts."""
+    out = []
+    for g in account.adgroups:
+        campaign = account.campaign(g.campaign_id)
+        if campaign is not None and campaign.enabled and g.budget_mode == "BUDGET_MODE_DAY" and g.budget:
+            out.append(g)
+    return out
+
+
+def _eligible(account: Account) -> list[AdGroupState]:
+    """What the allocation moves: enabled (or paused by the cycle) with a live ad."""
+    return [g for g in _daily(account) if (g.enabled or g.paused_by_optimizer) and g.live_ads]
+
+
+def prior_cpa(account: Account, settings: CycleSettings) -> float | None:
+    """The CPA a group with no data is assumed to have: the target, else the account's."""
+    if settings.target_cpa:
+        return settings.target_cpa
+    spend = sum(g.spend for g in account.adgroups)
+    conversions = sum(g.conversions for g in account.adgroups)
+    return spend / conversions if conversions else None
+
+
+def _capacity(g: AdGroupState, account: Account) -> float:
+    """What an ad group can absorb: its budget when it under-delivers, unlimited otherwise."""
+    assert g.budget is not None
+    if g.days_with_spend >= 2 and g.daily_spend < UNDER_DELIVERY * g.budget:
+        return g.budget
+    if account.day_elapsed >= 0.5 and g.spend_today < UNDER_DELIVERY * g.budget * account.day_elapsed:
+        return g.budget
+    return math.inf
+
+
+def _water_fill(total: float, shares: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Split ``total`` by ``shares``, no group above its cap; the excess goes to the others."""
+    out = np.zeros_like(shares)
+    free = np.ones_like(shares, dtype=bool)
+    left = total
+    for _ in range(len(shares) + 1):
+        weight = shares[free].sum()
+        if left <= 1e-9 or weight <= 1e-12:
+            break
+        proposal = left * shares / weight
+        over = free & (out + proposal > caps)
+        if not over.any():
+            out[free] += proposal[free]
+            break
+        left -= float((caps[over] - out[over]).sum())
+        out[over] = caps[over]
+        free &= ~over
+    return out
+
+
+def allocate(
+    account: Account, settings: CycleSettings, rng: np.random.Generator, policy: LaunchPolicy
+) -> Allocation:
+    result = Allocation()
+    groups = _eligible(account)
+    active = [g for g in groups if g.enabled]
+    if not active:
+        result.notes.append("no enabled ad group with a daily budget and a live ad: budgets untouched")
+        return result
+    current = float(sum(g.budget or 0 for g in active))
+    target = daily_target(account, current, settings.max_move, policy)
+    result.daily_target = round(target.amount, 2)
+    result.notes.append(target.note)
+    cpa0 = prior_cpa(account, settings)
+    cpa0 = max(cpa0, 0.01) if cpa0 is not None else None
+    conversions = sum(g.conversions for g in account.adgroups)
+    if cpa0 is None:
+        result.notes.append("no conversions yet and no target CPA: equal split (cold start)")
+        cpa0 = 1.0
+    posterior = RatePosterior.fit(
+        np.array([g.conversions for g in groups], dtype=float), np.array([g.spend for g in groups]), cpa0
+    )
+    draws = posterior.sample(rng)
+    cold = conversions < settings.cold_start_conversions
+    considered = [i for i, g in enumerate(groups) if g.enabled or not cold]
+    p_best = np.zeros(len(groups))
+    p_best[considered] = probability_best(draws[:, considered])
+    shares = np.zeros(len(groups))
+    if cold:
+        shares[considered] = 1.0 / len(considered)
+        result.notes.append(
+            f"cold start: {conversions:g} conversion(s) in 7 days < {settings.cold_start_conversions}: "
+            "equal split across enabled ad groups"
+        )
+    else:
+        floor = settings.exploration_floor
+        shares[considered] = (1 - floor) * p_best[considered] + floor / len(considered)
+        result.notes.append(f"Thompson sampling over {len(considered)} ad group(s), {floor:.0%} exploring")
+    caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
+    proposed = _water_fill(target.amount, shares, caps)
+    ctx = _Round(draws, int(np.argmax(posterior.mean)), settings, policy, cold, cpa0)
+    pauses_left = 0 if cold else len(active) // 2  # at most half the enabled ad groups in one cycle
+    decided: dict[int, Move | str | None] = {}
+    for i in (int(x) for x in np.argsort(posterior.mean)):  # worst first: they are the ones to pause
+        g = groups[i]
+        inputs = {
+            "spend_7d": round(g.spend, 2),
+            "conversions_7d": g.conversions,
+            "p_best": round(float(p_best[i]), 3),
+            "posterior_cpa": round(1 / max(float(posterior.mean[i]), 1e-9), 2),
+        }
+        move = _move_for(g, i, float(proposed[i]), float(caps[i]), ctx, pauses_left > 0, inputs)
+        if isinstance(move, Move) and move.kind == "pause":
+            pauses_left -= 1
+        decided[i] = move
+    for i in range(len(groups)):
+        move = decided.get(i)
+        if isinstance(move, str):
+            result.held.append(move)
+        elif move is not None:
+            result.moves.append(move)
+    _fit_total(result, active, target.amount, policy, hard=False)
+    if account.monthly_budget:
+        ids = {g.adgroup_id for g in active}
+        others = sum(g.budget or 0 for g in _daily(account) if g.enabled and g.adgroup_id not in ids)
+        cap = account.monthly_budget * policy.max_daily_burn_of_monthly - others
+        _fit_total(result, active, cap, policy, hard=True)
+    consolidation = _consolidate(groups, posterior, result, settings, target.amount, cold)
+    result.moves += consolidation
+    return result
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What every ad group's decision in one allocation shares."""
+
+    draws: np.ndarray
+    best: int
+    settings: CycleSettings
+    policy: LaunchPolicy
+    cold: bool
+    cpa0: float
+
+
+def _move_for(
+    g: AdGroupState,
+    i: int,
+    proposed: float,
+    cap: float,
+    ctx: _Round,
+    may_pause: bool,
+    inputs: dict[str, float],
+) -> Move | str | None:
+    """The one move for ad group ``g`` (pause, resume or budget), a held note, or nothing."""
+    settings, policy, draws, best, cold = ctx.settings, ctx.policy, ctx.draws, ctx.best, ctx.cold
+    assert g.budget is not None
+    old = float(g.budget)
+    learning = g.in_learning(settings.learning_conversions)
+    name = g.name or g.adgroup_id
+    if not g.enabled:
+        if proposed >= policy.min_adgroup_budget and inputs["p_best"] >= 1 / max(2, draws.shape[1]):
+            return Move(
+                kind="resume", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
+                before="DISABLE", after="ENABLE", rule="exploration",
+                reason=f"paused earlier as worse; sampling now gives it {inputs['p_best']:.0%} chance to be best",
+                inputs=inputs,
+            )  # fmt: skip
+        return None
+    if may_pause and i != best and not learning and g.spend >= settings.min_adgroup_spend_in_cpa * ctx.cpa0:
+        worse = float(np.mean(draws[:, i] * CLEARLY_WORSE_BY < draws[:, best]))
+        if worse >= settings.pause_probability:
+            inputs = {**inputs, "p_worse": round(worse, 3)}
+            return Move(
+                kind="pause", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
+                before="ENABLE", after="DISABLE", rule="adgroup_worse",
+                reason=(
+                    f"CPA {inputs['posterior_cpa']:.2f} is {CLEARLY_WORSE_BY}x worse than the best "
+                    f"with probability {worse:.0%} after {g.spend:.2f} spent"
+                ),
+                inputs=inputs,
+            )  # fmt: skip
+    limit = settings.learning_max_move if learning else settings.max_move
+    clipped: list[str] = []
+    new = proposed
+    if new > cap:
+        new = cap
+    if new > old * (1 + limit) or new < old * (1 - limit):
+        new = min(max(new, old * (1 - limit)), old * (1 + limit))
+        clipped.append("learning_phase" if learning else "max_move")
+    if new < policy.min_adgroup_budget:
+        new = policy.min_adgroup_budget
+        clipped.append("min_adgroup_budget")
+    new = round(new, 2)
+    if abs(new - old) < max(settings.min_move * old, 0.01):
+        if clipped and "learning_phase" in clipped:
+            return f"{name}: in learning ({g.conversions:g}/{settings.learning_conversions} conversions), budget kept"
+        return None
+    rule = "cold_start" if cold else "thompson"
+    why = "equal split while the account is new" if cold else f"{inputs['p_best']:.0%} chance to be the best"
+    if cap < math.inf and proposed > cap:
+        why += f"; spends only {g.daily_spend:.2f}/day of {old:.2f}, so no more budget"
+    rates = draws[:, i]
+    low, high = interval(new * rates)
+    return Move(
+        kind="budget", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
+        before=old, after=new, rule=rule, reason=f"{'raise' if new > old else 'lower'}: {why}",
+        clipped_by=clipped, inputs=inputs,
+        expected=f"{new * float(rates.mean()):.1f} conversions/day at full delivery (90 %: {low:.1f}-{high:.1f})",
+    )  # fmt: skip
+
+
+def _fit_total(
+    result: Allocation, active: list[AdGroupState], limit: float, policy: LaunchPolicy, *, hard: bool
+) -> None:
+    """Bring the enabled ad groups' total within ``limit``: raises are scaled down first; a
+    hard limit (the daily burn guardrail) then lowers the others too, never below the
+    minimum ad group budget, beyond the move limit if it must."""
+    moves = {m.entity_id: m for m in result.moves if m.kind == "budget"}
+    paused = {m.entity_id for m in result.moves if m.kind == "pause"}
+    groups = [g for g in active if g.adgroup_id not in paused]
+
+    def after(g: AdGroupState) -> float:
+        m = moves.get(g.adgroup_id)
+        return float(m.after) if m is not None and m.after is not None else float(g.budget or 0)
+
+    excess = sum(after(g) for g in groups) - limit
+    if excess <= 0.01:
+        return
+    floor_of = {g.adgroup_id: max(float(g.budget or 0), policy.min_adgroup_budget) for g in groups}
+    tiers = [floor_of]
+    if hard:
+        tiers.append({g.adgroup_id: policy.min_adgroup_budget for g in groups})
+    rule = "daily_burn" if hard else "total_target"
+    for floors in tiers:
+        room = {g.adgroup_id: max(0.0, after(g) - floors[g.adgroup_id]) for g in groups}
+        total_room = sum(room.values())
+        if total_room <= 0:
+            continue
+        share = min(1.0, excess / total_room)
+        for g in groups:
+            cut = room[g.adgroup_id] * share
+            if cut <= 0:
+                continue
+            new = math.floor((after(g) - cut) * 100) / 100
+            m = moves.get(g.adgroup_id)
+            if m is None:
+                m = Move(
+                    kind="budget", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
+                    before=float(g.budget or 0), after=new, rule=rule,
+                    reason="lower: the account's total must stay within the daily burn cap",
+                )  # fmt: skip
+                moves[g.adgroup_id] = m
+                result.moves.append(m)
+            m.after = new
+            if rule not in m.clipped_by:
+                m.clipped_by.append(rule)
+        excess -= total_room * share
+        if excess <= 0.01:
+            break
+    if hard and excess > 0.01:  # every budget at the minimum: the raises themselves must go
+        for m in [m for m in result.moves if m.kind == "budget" and float(m.after or 0) > float(m.before or 0)]:
+            result.moves.remove(m)
+            result.held.append(f"{m.name or m.entity_id}: raise to {m.after} dropped, the daily burn cap is reached")
+            excess -= float(m.after or 0) - float(m.before or 0)
+            if excess <= 0.01:
+                break
+    if hard:
+        result.notes.append(f"daily burn cap: these ad groups may share at most {limit:.2f}/day")
+
+
+def _consolidate(
+    groups: list[AdGroupState],
+    posterior: RatePosterior,
+    result: Allocation,
+    settings: CycleSettings,
+    total: float,
+    cold: bool,
+) -> list[Move]:
+    """Pause the worst starving ad groups when too many cannot leave learning (section 12)."""
+    changing = {m.entity_id for m in result.moves if m.kind in ("pause", "resume")}
+    active = [(i, g) for i, g in enumerate(groups) if g.enabled and g.adgroup_id not in changing]
+    if cold or len(active) < 3:
+        return []
+    budget = {m.entity_id: float(m.after or 0) for m in result.moves if m.kind == "budget"}
+    need = settings.learning_conversions / 7
+    starving = [
+        (i, g)
+        for i, g in active
+        if budget.get(g.adgroup_id, g.budget or 0) * float(posterior.mean[i]) < need
+    ]
+    if len(starving) * 2 <= len(active):
+        return []
+    rate = float(np.average(posterior.mean[[i for i, _ in active]]))
+    feedable = max(2, math.floor(total * rate / need))
+    surplus = len(active) - feedable
+    if surplus <= 0:
+        return []
+    worst = sorted(starving, key=lambda ig: float(posterior.mean[ig[0]]))[:surplus]
+    moves = []
+    for i, g in worst:
+        moves.append(
+            Move(
+                kind="pause", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
+                before="ENABLE", after="DISABLE", rule="consolidate",
+                reason=(
+                    f"{len(starving)} of {len(active)} ad groups cannot reach {settings.learning_conversions} "
+                    f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
+                    f"(CPA {1 / float(posterior.mean[i]):.2f})"
+                ),
+                inputs={"spend_7d": round(g.spend, 2), "conversions_7d": g.conversions},
+            )  # fmt: skip
+        )
+        result.moves = [m for m in result.moves if m.entity_id != g.adgroup_id]
+    return moves

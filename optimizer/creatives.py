@@ -1,0 +1,56 @@
+"""Creative pauses: ads that are clearly worse than their ad group's best, or fatigued.
+
+An ad's conversions per impression has a Beta posterior (prior: its group's rate); it is paused when the
+probability that it is worse than the group's best ad exceeds ``pause_probability`` and it
+has at least ``min_ad_impressions``. An ad is fatigued when its CTR over the last two days
+fell below 60 % of its CTR before. The last live ad of a group is never paused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.optimization import CycleSettings, Move
+from optimizer.account import Account
+from optimizer.posteriors import ad_rate_draws
+
+FATIGUED = 0.6
+
+
+def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Generator) -> list[Move]:
+    moves: list[Move] = []
+    for g in account.adgroups:
+        live = g.live_ads
+        if not g.enabled or len(live) < 2:
+            continue
+        conv = np.array([a.conversions for a in live], dtype=float)
+        imps = np.array([a.impressions for a in live], dtype=float)
+        means, draws = ad_rate_draws(conv, imps, rng)
+        best = int(np.argmax(means))
+        remaining = len(live)
+        for i in np.argsort(means):
+            ad = live[int(i)]
+            if remaining <= 1 or int(i) == best or ad.impressions < settings.min_ad_impressions:
+                continue
+            worse = float(np.mean(draws[:, i] < draws[:, best]))
+            inputs = {"impressions_7d": ad.impressions, "conversions_7d": ad.conversions, "p_worse": round(worse, 3)}
+            if worse >= settings.pause_probability:
+                why = (
+                    f"converts {means[i] * 1e4:.2f}/10k impressions vs {means[best] * 1e4:.2f} for the best ad "
+                    f"({live[best].name or live[best].ad_id}); worse with probability {worse:.0%}"
+                )
+                rule = "creative_worse"
+            elif ad.recent_ctr is not None and ad.earlier_ctr and ad.recent_ctr < FATIGUED * ad.earlier_ctr:
+                why = f"fatigued: CTR {ad.recent_ctr:.2%} over 2 days, was {ad.earlier_ctr:.2%}"
+                rule = "creative_fatigue"
+                inputs = {**inputs, "recent_ctr": ad.recent_ctr, "earlier_ctr": ad.earlier_ctr}
+            else:
+                continue
+            remaining -= 1
+            moves.append(
+                Move(
+                    kind="pause", entity_type="ad", entity_id=ad.ad_id, name=ad.name, before="ENABLE",
+                    after="DISABLE", rule=rule, reason=why, inputs=inputs,
+                )  # fmt: skip
+            )
+    return moves

@@ -1,0 +1,89 @@
+"""One cycle's decisions for one advertiser: budgets, campaign caps, bids, creatives, and
+which of them wait for a person. Pure: the same account, settings and seed give the same
+plan; ``decide_changes`` runs it in a worker thread."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.optimization import CyclePlan, CycleSettings, Move
+from optimizer.account import Account
+from optimizer.bids import adjust_bids
+from optimizer.budget import allocate
+from optimizer.creatives import pause_creatives
+from policy.guardrails import LaunchPolicy
+
+
+def plan_cycle(
+    account: Account, settings: CycleSettings, seed: int, policy: LaunchPolicy | None = None
+) -> CyclePlan:
+    """Every move this cycle proposes, each clipped by the guardrails and marked for approval."""
+    p = policy or LaunchPolicy()
+    rng = np.random.default_rng(seed)
+    allocation = allocate(account, settings, rng, p)
+    bids, bid_notes = adjust_bids(account, settings, p)
+    paused_groups = {m.entity_id for m in allocation.moves if m.kind == "pause"}
+    creatives = [
+        m for m in pause_creatives(account, settings, rng) if _adgroup_of(account, m.entity_id) not in paused_groups
+    ]
+    moves = [*allocation.moves, *_campaign_caps(account, allocation.moves, p), *bids, *creatives]
+    gate(moves, settings, account.changes_today)
+    return CyclePlan(
+        advertiser_id=account.advertiser_id,
+        moves=moves,
+        notes=allocation.notes,
+        held=[*allocation.held, *bid_notes],
+        daily_target=allocation.daily_target,
+    )
+
+
+def _adgroup_of(account: Account, ad_id: str) -> str | None:
+    for g in account.adgroups:
+        if any(a.ad_id == ad_id for a in g.ads):
+            return g.adgroup_id
+    return None
+
+
+def _campaign_caps(account: Account, moves: list[Move], policy: LaunchPolicy) -> list[Move]:
+    """Raise a campaign's daily budget that would cap its ad groups' new budgets (portfolio)."""
+    after = {m.entity_id: float(m.after) for m in moves if m.kind == "budget" and isinstance(m.after, float)}
+    off = {m.entity_id for m in moves if m.kind == "pause"}
+    on = {m.entity_id for m in moves if m.kind == "resume"}
+    out: list[Move] = []
+    for c in account.campaigns:
+        if not c.enabled or c.budget_mode != "BUDGET_MODE_DAY" or not c.budget:
+            continue
+        groups = [
+            g for g in account.adgroups
+            if g.campaign_id == c.campaign_id and (g.enabled or g.adgroup_id in on) and g.adgroup_id not in off
+        ]  # fmt: skip
+        needed = sum(after.get(g.adgroup_id, g.budget or 0) for g in groups)
+        if needed <= c.budget + 0.01:
+            continue
+        new = round(max(needed, policy.min_campaign_budget), 2)
+        out.append(
+            Move(
+                kind="budget", entity_type="campaign", entity_id=c.campaign_id, name=c.name, before=c.budget,
+                after=new, rule="portfolio",
+                reason=f"its ad groups now share {needed:.2f}/day; the campaign cap {c.budget:g} would hold them back",
+                inputs={"adgroup_budgets": round(needed, 2)},
+            )  # fmt: skip
+        )
+    return out
+
+
+def gate(moves: list[Move], settings: CycleSettings, changes_today: int) -> None:
+    """Mark the moves a person must approve: large budget moves, ad group pauses, and every
+    move beyond the day's change allowance."""
+    count = changes_today
+    for m in moves:
+        reasons = []
+        if m.kind == "budget" and m.relative > settings.approval_move:
+            reasons.append(f"budget move of {m.relative:.0%} > {settings.approval_move:.0%}")
+        if m.kind == "pause" and m.entity_type == "adgroup" and settings.approve_adgroup_pauses:
+            reasons.append("pausing an ad group")
+        count += 1
+        if count > settings.max_changes_per_day:
+            reasons.append(f"more than {settings.max_changes_per_day} changes today")
+        m.needs_approval = bool(reasons)
+        m.approval_reason = "; ".join(reasons) or None

@@ -1,0 +1,185 @@
+"""The optimizer's decisions: guardrails hold for any account (hypothesis), the same seed
+gives the same plan, and the rules do what their names say on accounts built to show them."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.optimization import CycleSettings, Move
+from optimizer import Account, AdGroupState, AdState, CampaignState, plan_cycle
+from policy.guardrails import LaunchPolicy
+
+POLICY = LaunchPolicy()
+
+
+def _group(i: int, spend: float, conversions: float, *, budget: float = 50.0, ads: int = 2, **kw: object) -> AdGroupState:
+    return AdGroupState(
+        f"g{i}", "c1", name=f"G{i}", budget=budget, spend=spend, conversions=conversions, days_with_spend=7,
+        ads=tuple(AdState(f"a{i}-{j}", f"g{i}", impressions=20000, conversions=conversions / ads) for j in range(ads)),
+        **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _account(groups: list[AdGroupState], **kw: object) -> Account:
+    campaign = CampaignState("c1", name="C1", budget_mode="BUDGET_MODE_DAY", budget=10_000)
+    return Account("1", campaigns=(campaign,), adgroups=tuple(groups), **kw)  # type: ignore[arg-type]
+
+
+ads_st = st.lists(
+    st.tuples(st.floats(0, 200_000), st.floats(0, 300), st.booleans()), min_size=1, max_size=4
+)
+group_st = st.tuples(
+    st.floats(1, 2_000),  # budget (may start below the minimum: set by hand)
+    st.floats(0, 20_000),  # spend
+    st.floats(0, 400),  # conversions
+    st.booleans(),  # enabled
+    st.sampled_from(["BID_TYPE_NO_BID", "BID_TYPE_CUSTOM"]),
+    st.floats(1, 200),  # bid
+    ads_st,
+)
+
+
+@st.composite
+def accounts(draw: st.DrawFn) -> tuple[Account, CycleSettings]:
+    specs = draw(st.lists(group_st, min_size=1, max_size=8))
+    groups = []
+    for i, (budget, spend, conv, enabled, bid_type, bid, ads) in enumerate(specs):
+        groups.append(
+            AdGroupState(
+                f"g{i}", "c1", name=f"G{i}", enabled=enabled, budget=budget, bid_type=bid_type,
+                conversion_bid_price=bid, spend=spend, conversions=min(conv, spend), days_with_spend=7,
+                spend_today=spend / 7, paused_by_optimizer=not enabled and draw(st.booleans()),
+                ads=tuple(AdState(f"a{i}-{j}", f"g{i}", impressions=imp, conversions=min(c, imp), live=live)
+                          for j, (imp, c, live) in enumerate(ads)),
+            )  # fmt: skip
+        )
+    monthly = draw(st.none() | st.floats(1_000, 1_000_000))
+    campaign = CampaignState("c1", budget_mode="BUDGET_MODE_DAY", budget=draw(st.floats(50, 50_000)))
+    account = Account(
+        "1", campaigns=(campaign,), adgroups=tuple(groups), monthly_budget=monthly,
+        month_spend=draw(st.floats(0, 2_000_000)), day_of_month=draw(st.integers(1, 31)), days_in_month=31,
+        day_elapsed=draw(st.floats(0, 1)), changes_today=draw(st.integers(0, 200)),
+    )  # fmt: skip
+    cfg = CycleSettings(
+        target_cpa=draw(st.none() | st.floats(1, 200)),
+        max_move=draw(st.floats(0.05, 1)),
+        exploration_floor=draw(st.floats(0, 0.5)),
+        cold_start_conversions=draw(st.integers(0, 100)),
+    )
+    return account, cfg
+
+
+def _budget_total(account: Account, moves: list[Move]) -> float:
+    after = {m.entity_id: float(m.after) for m in moves if m.kind == "budget" and m.entity_type == "adgroup"}  # type: ignore[arg-type]
+    off = {m.entity_id for m in moves if m.kind == "pause"}
+    return sum(after.get(g.adgroup_id, g.budget or 0) for g in account.adgroups if g.enabled and g.adgroup_id not in off)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts(), st.integers(0, 2**32 - 1))
+def test_no_decision_breaks_a_guardrail(case: tuple[Account, CycleSettings], seed: int) -> None:
+    account, cfg = case
+    plan = plan_cycle(account, cfg, seed)
+    groups = {g.adgroup_id: g for g in account.adgroups}
+    for m in plan.moves:
+        if m.kind == "budget" and m.entity_type == "adgroup":
+            g = groups[m.entity_id]
+            assert float(m.after) >= POLICY.min_adgroup_budget - 1e-9, m.line()  # type: ignore[arg-type]
+            limit = cfg.learning_max_move if g.in_learning(cfg.learning_conversions) else cfg.max_move
+            # beyond its move limit only to lift a budget to the minimum or to hold the burn cap
+            after, before = float(m.after), float(m.before)  # type: ignore[arg-type]
+            if after > before * (1 + limit) + 0.01:
+                assert after <= POLICY.min_adgroup_budget + 0.01 and "min_adgroup_budget" in m.clipped_by, m
+            if after < before * (1 - limit) - 0.01:
+                assert "daily_burn" in m.clipped_by, m
+        if m.kind == "budget" and m.entity_type == "campaign":
+            assert float(m.after) >= POLICY.min_campaign_budget  # type: ignore[arg-type]
+        if m.kind == "bid":
+            assert cfg.target_cpa is not None
+            assert cfg.target_cpa * 0.7 - 0.01 <= float(m.after) <= cfg.target_cpa * 1.3 + 0.01  # type: ignore[arg-type]
+    for g in account.adgroups:
+        live = [a for a in g.ads if a.live]
+        paused = [m for m in plan.moves if m.kind == "pause" and m.entity_type == "ad" and m.entity_id.startswith(f"a{g.adgroup_id[1:]}-")]
+        assert len(paused) < max(len(live), 1), "the last live ad of a group is never paused"
+    if account.monthly_budget:
+        cap = account.monthly_budget * POLICY.max_daily_burn_of_monthly
+        before = sum(g.budget or 0 for g in account.adgroups if g.enabled)
+        assert _budget_total(account, plan.moves) <= max(cap, before) + 0.05, (plan, account)
+
+
+@settings(max_examples=40, deadline=None)
+@given(accounts(), st.integers(0, 2**32 - 1))
+def test_same_seed_same_decisions(case: tuple[Account, CycleSettings], seed: int) -> None:
+    account, cfg = case
+    assert plan_cycle(account, cfg, seed) == plan_cycle(account, cfg, seed)
+
+
+def test_budget_follows_the_better_ad_group_within_the_move_limit() -> None:
+    account = _account([_group(0, 1400, 240, budget=200), _group(1, 1400, 180, budget=200), _group(2, 1400, 170, budget=200)])
+    plan = plan_cycle(account, CycleSettings(max_move=0.3), seed=7)
+    moves = {m.entity_id: m for m in plan.moves if m.kind == "budget"}
+    assert moves["g0"].after == 260.0 and moves["g0"].clipped_by == ["max_move"]
+    assert float(moves["g1"].after) < 200 and float(moves["g2"].after) < 200  # type: ignore[arg-type]
+    assert sum(float(m.after) for m in moves.values()) <= 600.0  # type: ignore[arg-type]
+    assert "thompson" == moves["g0"].rule and "chance to be the best" in moves["g0"].reason
+
+
+def test_cold_start_splits_equally_and_pacing_sets_the_total() -> None:
+    account = _account(
+        [_group(0, 200, 1, budget=30), _group(1, 400, 0, budget=60)],
+        monthly_budget=3000, month_spend=1500, day_of_month=16, days_in_month=30,
+    )  # fmt: skip
+    plan = plan_cycle(account, CycleSettings(max_move=1.0), seed=1)
+    assert plan.daily_target == 100.0  # 1500 left over 15 days, under the 150/day burn cap
+    budgets = {m.entity_id: m.after for m in plan.moves if m.kind == "budget"}
+    assert budgets["g0"] == 36.0 and budgets["g1"] == 50.0  # 50 each; g0 in learning moves at most 20 %
+    assert any("cold start" in n for n in plan.notes)
+
+
+def test_daily_burn_caps_the_total() -> None:
+    account = _account([_group(0, 700, 300, budget=100), _group(1, 700, 290, budget=100)], monthly_budget=2000)
+    plan = plan_cycle(account, CycleSettings(), seed=3)
+    assert _budget_total(account, plan.moves) <= 100.0 + 1e-6  # 5 % of 2000
+
+
+def test_clearly_worse_ad_group_is_paused_with_approval_and_learning_ones_are_not() -> None:
+    account = _account([_group(0, 2000, 200), _group(1, 2000, 60), _group(2, 300, 2)])
+    plan = plan_cycle(account, CycleSettings(target_cpa=10), seed=5)
+    pauses = {m.entity_id: m for m in plan.moves if m.kind == "pause" and m.entity_type == "adgroup"}
+    assert set(pauses) == {"g1"}
+    assert pauses["g1"].needs_approval and pauses["g1"].rule == "adgroup_worse"
+
+
+def test_worse_creative_is_paused_but_never_the_last_one() -> None:
+    group = AdGroupState(
+        "g0", "c1", budget=50, spend=700, conversions=80, days_with_spend=7,
+        ads=(AdState("good", "g0", impressions=50_000, conversions=70),
+             AdState("bad", "g0", impressions=50_000, conversions=10),
+             AdState("new", "g0", impressions=500, conversions=0)),
+    )  # fmt: skip
+    alone = AdGroupState(
+        "g1", "c1", budget=50, spend=700, conversions=1, days_with_spend=7,
+        ads=(AdState("only", "g1", impressions=90_000, conversions=1),),
+    )  # fmt: skip
+    plan = plan_cycle(_account([group, alone]), CycleSettings(), seed=2)
+    paused = [m.entity_id for m in plan.moves if m.kind == "pause" and m.entity_type == "ad"]
+    assert paused == ["bad"]
+
+
+def test_cost_cap_bid_moves_toward_target_inside_the_band() -> None:
+    high = _group(0, 1500, 60, bid_type="BID_TYPE_CUSTOM", conversion_bid_price=11.5)  # CPA 25 > 20
+    outside = _group(1, 1000, 60, bid_type="BID_TYPE_CUSTOM", conversion_bid_price=40.0)
+    learning = _group(2, 1000, 10, bid_type="BID_TYPE_CUSTOM", conversion_bid_price=20.0)
+    plan = plan_cycle(_account([high, outside, learning]), CycleSettings(target_cpa=20), seed=1)
+    bids = {m.entity_id: m for m in plan.moves if m.kind == "bid"}
+    assert bids["g0"].after == 14.0 and bids["g0"].clipped_by == ["cost_cap_band"]  # 11.5*0.9 < 14
+    assert bids["g1"].after == 26.0
+    assert "g2" not in bids and any("G2: in learning" in h for h in plan.held)
+
+
+def test_large_moves_and_too_many_changes_wait_for_approval() -> None:
+    account = _account([_group(0, 700, 120), _group(1, 700, 60)], changes_today=99)
+    plan = plan_cycle(account, CycleSettings(max_move=1.0, approval_move=0.3), seed=1)
+    assert all(m.needs_approval for m in plan.moves)
+    assert any("more than 100 changes today" in (m.approval_reason or "") for m in plan.moves[1:])
