@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     tiktok_app_id: str = "demo-app"
     tiktok_app_secret: SecretStr = SecretStr("demo-secret")
     http_timeout_seconds: float = 30.0
+    # Where TikTok's "now" comes from: unset = this machine's clock; the embedded stack and
+    # tests point it at the simulator's /sim/clock so report windows follow simulated time.
+    tiktok_clock_url: str | None = None
     # Per endpoint family (uploads and reports are slower than management calls).
     family_timeouts: dict[str, float] = Field(default_factory=lambda: {"file": 120.0, "report": 60.0})
 

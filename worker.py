@@ -24,6 +24,7 @@ from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
+from activities.optimization import CycleActivities
 from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
@@ -45,6 +46,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         EntityActivities(deps),
         CreativeActivities(deps),
         RollbackActivities(deps, client),
+        CycleActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

@@ -4,7 +4,9 @@ the change log's chain key."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import httpx
 from temporalio.common import MetricMeter
 
 from connector import TikTokClient
@@ -38,6 +40,16 @@ class Dependencies:
     tokens: StoredTokens
     oauth: OAuthApp
     change_log_key: bytes
+    clock_url: str | None = None
+
+    async def tiktok_now(self) -> datetime:
+        """TikTok's current time (UTC, naive): the simulator's clock when one is configured."""
+        if not self.clock_url:
+            return datetime.now(UTC).replace(tzinfo=None)
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.get(self.clock_url)
+            answer.raise_for_status()
+        return datetime.fromisoformat(str(answer.json()["now"])).replace(tzinfo=None)
 
     @classmethod
     def build(
@@ -72,7 +84,15 @@ class Dependencies:
             metrics=ConnectorMetrics(meter),
         )
         key = settings.change_log_hmac_key()
-        return cls(store=store, tiktok=tiktok, cipher=cipher, tokens=tokens, oauth=oauth, change_log_key=key)
+        return cls(
+            store=store,
+            tiktok=tiktok,
+            cipher=cipher,
+            tokens=tokens,
+            oauth=oauth,
+            change_log_key=key,
+            clock_url=settings.tiktok_clock_url,
+        )
 
     async def aclose(self) -> None:
         await self.tiktok.aclose()

@@ -177,12 +177,16 @@ class EntityActivities(EntityOperations):
     ) -> ChangeSet:
         done = ChangeSet()
         for i in ids:
+            was = before[i]
+            planned = inp.expected_before.get(i)
+            if planned and was == after[i]:  # made by an attempt that died before recording it
+                was = {**was, **planned}
             change = EntityChange(
                 entity_type=entity_type,
                 entity_id=i,
-                before=before[i],
+                before=was,
                 after=after[i],
-                reason=inp.reason,
+                reason=inp.reasons.get(i, inp.reason),
                 actor=inp.actor,
                 key=f"{inp.key}/{i}",
             )

@@ -4,9 +4,10 @@ Workflows import this module inside the sandbox (it imports only models and
 ``temporalio.activity``, never httpx or a database driver) and call activities through
 these methods with ``workflow.execute_activity_method``, so mypy checks every argument
 and result end to end. The implementations subclass these classes in the sibling modules
-(``sync``, ``tokens``, ``launch``, ``entities``, ``creatives``); mypy checks that each
-override keeps the signature, and ``worker.activities_for`` registers them. The activity
-names are the method names: what an operator reads in the Temporal UI.
+(``sync``, ``tokens``, ``launch``, ``entities``, ``creatives``, ``rollback``,
+``optimization``); mypy checks that each override keeps the signature, and
+``worker.activities_for`` registers them. The activity names are the method names: what
+an operator reads in the Temporal UI.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from models.launch import (
     UploadCreativeInput,
     Uploaded,
 )
+from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.rollback import Restored, RestoreInput, RollbackTarget, TargetChanges
 from models.workflows import SyncCounts, TokenState
 
@@ -148,6 +150,20 @@ class RollbackOperations:
         raise NotImplementedError
 
 
+class CycleOperations:
+    """``OptimizationCycle``: the numbers in (to the store), the decisions out."""
+
+    @activity.defn
+    async def pull_reports(self, inp: ReportPullInput) -> ReportPull:
+        """Refresh the mirror; store 7 days of ad rows, the month's spend, the window's hours."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def decide_changes(self, inp: DecideInput) -> CyclePlan:
+        """Budgets, bids, creative pauses, each clipped by the guardrails, gated or not."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -155,4 +171,5 @@ INTERFACES: tuple[type, ...] = (
     EntityOperations,
     CreativeUploads,
     RollbackOperations,
+    CycleOperations,
 )

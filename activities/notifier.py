@@ -1,4 +1,5 @@
-"""The words people read about a launch, rendered from the facts a workflow sends.
+"""The words people read about a launch or a cycle's moves, rendered from the facts a
+workflow sends.
 
 Workflows send a :class:`Notice` (kind, launch, stage, deadline, outcome); this module
 turns it into a subject and a body with the command to act on it. Slack and e-mail
@@ -24,6 +25,12 @@ def render(notice: Notice) -> tuple[str, str]:
         f"{notice.advertiser_id} ({notice.adgroups} ad group(s)); approval {notice.approval_policy}"
     )
     deadline = f"; decide by {notice.deadline:%Y-%m-%d %H:%M} UTC" if notice.deadline else ""
+    if notice.kind == "cycle_approval":
+        subject = f"Optimization of advertiser {notice.advertiser_id}: moves wait for approval"
+        body = f"The optimization cycle {wid} proposes{deadline}:\n{notice.reason or ''}\n"
+        return subject, body + APPROVE_HINT.format(
+            wid=wid
+        ) + "\nUnapproved moves are dropped at the deadline."
     if notice.kind == "launch_outcome":
         subject = f"Launch '{notice.campaign_name}': {notice.outcome}"
         body = f"Your launch {wid} ended {notice.outcome}" + (f": {notice.reason}" if notice.reason else ".")

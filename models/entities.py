@@ -8,7 +8,7 @@ activity returns explains itself.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -28,6 +28,12 @@ class EntityStep(BaseModel):
     key: str = Field(description="idempotency key: <workflow id>/<step>")
     actor: str
     reason: str = ""
+    reasons: dict[str, str] = Field(default_factory=dict, description="entity id -> its own reason")
+    expected_before: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="entity id -> the values the workflow planned from; recorded as `before` when a "
+        "retried attempt finds the change already made, so a crash loses no before",
+    )
 
 
 class CreateCampaignInput(EntityStep):

@@ -27,7 +27,9 @@ class CycleSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target_cpa: float | None = Field(default=None, gt=0, description="Cost Cap target; bids stay within ±30 %")
+    target_cpa: float | None = Field(
+        default=None, gt=0, description="Cost Cap target; bids stay within ±30 %"
+    )
     monthly_budget: float | None = Field(
         default=None, gt=0, description="overrides the advertiser's monthly budget in the store"
     )
@@ -81,7 +83,9 @@ class Move(BaseModel):
     name: str = ""
     before: float | str | None = None
     after: float | str | None = None
-    rule: str = Field(description="what proposed it: thompson, cold_start, pacing, cost_cap, creative_worse ...")
+    rule: str = Field(
+        description="what proposed it: thompson, cold_start, pacing, cost_cap, creative_worse ..."
+    )
     reason: str
     clipped_by: list[str] = Field(default_factory=list, description="guardrails that limited the move")
     inputs: dict[str, float] = Field(default_factory=dict, description="the numbers it was decided from")
@@ -91,7 +95,11 @@ class Move(BaseModel):
 
     def line(self) -> str:
         """One line an operator reads in the UI and the CLI."""
-        change = f"{self.kind} {_fmt(self.before)} -> {_fmt(self.after)}" if self.kind in ("budget", "bid") else self.kind
+        change = (
+            f"{self.kind} {_fmt(self.before)} -> {_fmt(self.after)}"
+            if self.kind in ("budget", "bid")
+            else self.kind
+        )
         clipped = f" [clipped: {', '.join(self.clipped_by)}]" if self.clipped_by else ""
         return f"{self.entity_type} {self.name or self.entity_id} {change}: {self.reason}{clipped}"
 
@@ -109,7 +117,8 @@ def _fmt(value: float | str | None) -> str:
 
 class ReportPullInput(BaseModel):
     advertiser_id: str
-    as_of: datetime | None = None
+    as_of: datetime | None = Field(default=None, description="the window's end in TikTok's time")
+    scheduled_at: datetime | None = Field(default=None, description="the schedule's time for this run")
     lookback_days: int = Field(default=7, ge=1, le=30)
 
 
@@ -130,6 +139,7 @@ class DecideInput(BaseModel):
     pull: ReportPull
     settings: CycleSettings = Field(default_factory=CycleSettings)
     seed: int = 0
+    actor: str = "optimizer"
 
 
 class CyclePlan(BaseModel):

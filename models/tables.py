@@ -246,4 +246,27 @@ class CreationClaimRow(SQLModel, table=True):
     claimed_at: datetime = _ts()
 
 
+class ReportStatRow(SQLModel, table=True):
+    """One report row as pulled from TikTok: an object's numbers for one day or one hour.
+
+    ``level`` is ``ad``, ``adgroup`` or ``advertiser``; ``grain`` is ``day`` or ``hour``;
+    ``stat_time`` is TikTok's bucket (``YYYY-MM-DD HH:MM:SS``, the advertiser's time zone).
+    Pulling the same window again overwrites the rows: a late pull corrects an early one.
+    """
+
+    __tablename__ = "report_stat"
+    __table_args__ = (Index("ix_report_stat_advertiser", "advertiser_id", "level", "grain", "stat_time"),)
+
+    level: str = Field(primary_key=True, max_length=16)
+    object_id: str = Field(primary_key=True, max_length=32)
+    grain: str = Field(primary_key=True, max_length=8)
+    stat_time: str = Field(primary_key=True, max_length=19)
+    advertiser_id: str = Field(max_length=32)
+    spend: float = 0.0
+    impressions: float = 0.0
+    clicks: float = 0.0
+    conversions: float = 0.0
+    pulled_at: datetime = _ts()
+
+
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

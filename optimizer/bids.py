@@ -33,11 +33,26 @@ def adjust_bids(
         if not g.enabled or g.bid_type != "BID_TYPE_CUSTOM" or not bid:
             continue
         name = g.name or g.adgroup_id
-        inputs = {"bid": bid, "target_cpa": target, "spend_7d": round(g.spend, 2), "conversions_7d": g.conversions}
+        inputs = {
+            "bid": bid,
+            "target_cpa": target,
+            "spend_7d": round(g.spend, 2),
+            "conversions_7d": g.conversions,
+        }
         if not low <= bid <= high:
             new = min(max(bid, low), high)
-            moves.append(_move(g.adgroup_id, g.name, bid, new, "cost_cap_band", "bid outside target ±30 %",
-                               ["cost_cap_band"], inputs))  # fmt: skip
+            moves.append(
+                _move(
+                    g.adgroup_id,
+                    g.name,
+                    bid,
+                    new,
+                    "cost_cap_band",
+                    "bid outside target ±30 %",
+                    ["cost_cap_band"],
+                    inputs,
+                )
+            )
             continue
         if g.in_learning(settings.learning_conversions):
             held.append(f"{name}: in learning ({g.conversions:g} conversions), bid {bid:g} kept")
@@ -53,7 +68,10 @@ def adjust_bids(
             new = bid * (1 + settings.bid_step)
             why = f"delivery stalls ({g.daily_spend:.2f}/day of {g.budget:g}) at CPA {cpa:.2f}: bid up"
         elif cpa < target * FAR_BELOW:
-            new, why = bid * (1 + settings.bid_step), f"CPA {cpa:.2f} far below target {target:g}: bid up for volume"
+            new, why = (
+                bid * (1 + settings.bid_step),
+                f"CPA {cpa:.2f} far below target {target:g}: bid up for volume",
+            )
         else:
             continue
         clipped = ["cost_cap_band"] if not low <= new <= high else []
@@ -64,10 +82,24 @@ def adjust_bids(
 
 
 def _move(
-    adgroup_id: str, name: str, bid: float, new: float, rule: str, why: str, clipped: list[str],
+    adgroup_id: str,
+    name: str,
+    bid: float,
+    new: float,
+    rule: str,
+    why: str,
+    clipped: list[str],
     inputs: dict[str, float],
-) -> Move:  # fmt: skip
+) -> Move:
     return Move(
-        kind="bid", entity_type="adgroup", entity_id=adgroup_id, name=name, before=bid,
-        after=round(new, 2), rule=rule, reason=why, clipped_by=clipped, inputs=inputs,
-    )  # fmt: skip
+        kind="bid",
+        entity_type="adgroup",
+        entity_id=adgroup_id,
+        name=name,
+        before=bid,
+        after=round(new, 2),
+        rule=rule,
+        reason=why,
+        clipped_by=clipped,
+        inputs=inputs,
+    )

@@ -194,25 +194,35 @@ def _move_for(
     if not g.enabled:
         if proposed >= policy.min_adgroup_budget and inputs["p_best"] >= 1 / max(2, draws.shape[1]):
             return Move(
-                kind="resume", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
-                before="DISABLE", after="ENABLE", rule="exploration",
-                reason=f"paused earlier as worse; sampling now gives it {inputs['p_best']:.0%} chance to be best",
+                kind="resume",
+                entity_type="adgroup",
+                entity_id=g.adgroup_id,
+                name=g.name,
+                before="DISABLE",
+                after="ENABLE",
+                rule="exploration",
+                reason=f"paused earlier; sampling now gives it {inputs['p_best']:.0%} chance to lead",
                 inputs=inputs,
-            )  # fmt: skip
+            )
         return None
     if may_pause and i != best and not learning and g.spend >= settings.min_adgroup_spend_in_cpa * ctx.cpa0:
         worse = float(np.mean(draws[:, i] * CLEARLY_WORSE_BY < draws[:, best]))
         if worse >= settings.pause_probability:
             inputs = {**inputs, "p_worse": round(worse, 3)}
             return Move(
-                kind="pause", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
-                before="ENABLE", after="DISABLE", rule="adgroup_worse",
+                kind="pause",
+                entity_type="adgroup",
+                entity_id=g.adgroup_id,
+                name=g.name,
+                before="ENABLE",
+                after="DISABLE",
+                rule="adgroup_worse",
                 reason=(
                     f"CPA {inputs['posterior_cpa']:.2f} is {CLEARLY_WORSE_BY}x worse than the best "
                     f"with probability {worse:.0%} after {g.spend:.2f} spent"
                 ),
                 inputs=inputs,
-            )  # fmt: skip
+            )
     limit = settings.learning_max_move if learning else settings.max_move
     clipped: list[str] = []
     new = proposed
@@ -227,7 +237,8 @@ def _move_for(
     new = round(new, 2)
     if abs(new - old) < max(settings.min_move * old, 0.01):
         if clipped and "learning_phase" in clipped:
-            return f"{name}: in learning ({g.conversions:g}/{settings.learning_conversions} conversions), budget kept"
+            done = f"{g.conversions:g}/{settings.learning_conversions}"
+            return f"{name}: in learning ({done} conversions), budget kept"
         return None
     rule = "cold_start" if cold else "thompson"
     why = "equal split while the account is new" if cold else f"{inputs['p_best']:.0%} chance to be the best"
@@ -236,11 +247,18 @@ def _move_for(
     rates = draws[:, i]
     low, high = interval(new * rates)
     return Move(
-        kind="budget", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
-        before=old, after=new, rule=rule, reason=f"{'raise' if new > old else 'lower'}: {why}",
-        clipped_by=clipped, inputs=inputs,
-        expected=f"{new * float(rates.mean()):.1f} conversions/day at full delivery (90 %: {low:.1f}-{high:.1f})",
-    )  # fmt: skip
+        kind="budget",
+        entity_type="adgroup",
+        entity_id=g.adgroup_id,
+        name=g.name,
+        before=old,
+        after=new,
+        rule=rule,
+        reason=f"{'raise' if new > old else 'lower'}: {why}",
+        clipped_by=clipped,
+        inputs=inputs,
+        expected=f"{new * float(rates.mean()):.1f} conversions/day if spent (90 %: {low:.1f}-{high:.1f})",
+    )
 
 
 def _fit_total(
@@ -279,10 +297,15 @@ def _fit_total(
             m = moves.get(g.adgroup_id)
             if m is None:
                 m = Move(
-                    kind="budget", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
-                    before=float(g.budget or 0), after=new, rule=rule,
+                    kind="budget",
+                    entity_type="adgroup",
+                    entity_id=g.adgroup_id,
+                    name=g.name,
+                    before=float(g.budget or 0),
+                    after=new,
+                    rule=rule,
                     reason="lower: the account's total must stay within the daily burn cap",
-                )  # fmt: skip
+                )
                 moves[g.adgroup_id] = m
                 result.moves.append(m)
             m.after = new
@@ -292,9 +315,13 @@ def _fit_total(
         if excess <= 0.01:
             break
     if hard and excess > 0.01:  # every budget at the minimum: the raises themselves must go
-        for m in [m for m in result.moves if m.kind == "budget" and float(m.after or 0) > float(m.before or 0)]:
+        for m in [
+            m for m in result.moves if m.kind == "budget" and float(m.after or 0) > float(m.before or 0)
+        ]:
             result.moves.remove(m)
-            result.held.append(f"{m.name or m.entity_id}: raise to {m.after} dropped, the daily burn cap is reached")
+            result.held.append(
+                f"{m.name or m.entity_id}: raise to {m.after} dropped, the daily burn cap is reached"
+            )
             excess -= float(m.after or 0) - float(m.before or 0)
             if excess <= 0.01:
                 break
@@ -318,9 +345,7 @@ def _consolidate(
     budget = {m.entity_id: float(m.after or 0) for m in result.moves if m.kind == "budget"}
     need = settings.learning_conversions / 7
     starving = [
-        (i, g)
-        for i, g in active
-        if budget.get(g.adgroup_id, g.budget or 0) * float(posterior.mean[i]) < need
+        (i, g) for i, g in active if budget.get(g.adgroup_id, g.budget or 0) * float(posterior.mean[i]) < need
     ]
     if len(starving) * 2 <= len(active):
         return []
@@ -334,15 +359,21 @@ def _consolidate(
     for i, g in worst:
         moves.append(
             Move(
-                kind="pause", entity_type="adgroup", entity_id=g.adgroup_id, name=g.name,
-                before="ENABLE", after="DISABLE", rule="consolidate",
+                kind="pause",
+                entity_type="adgroup",
+                entity_id=g.adgroup_id,
+                name=g.name,
+                before="ENABLE",
+                after="DISABLE",
+                rule="consolidate",
                 reason=(
-                    f"{len(starving)} of {len(active)} ad groups cannot reach {settings.learning_conversions} "
+                    f"{len(starving)} of {len(active)} ad groups cannot reach "
+                    f"{settings.learning_conversions} "
                     f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
                     f"(CPA {1 / float(posterior.mean[i]):.2f})"
                 ),
                 inputs={"spend_7d": round(g.spend, 2), "conversions_7d": g.conversions},
-            )  # fmt: skip
+            )
         )
         result.moves = [m for m in result.moves if m.entity_id != g.adgroup_id]
     return moves

@@ -33,10 +33,15 @@ def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Ge
             if remaining <= 1 or int(i) == best or ad.impressions < settings.min_ad_impressions:
                 continue
             worse = float(np.mean(draws[:, i] < draws[:, best]))
-            inputs = {"impressions_7d": ad.impressions, "conversions_7d": ad.conversions, "p_worse": round(worse, 3)}
+            inputs = {
+                "impressions_7d": ad.impressions,
+                "conversions_7d": ad.conversions,
+                "p_worse": round(worse, 3),
+            }
             if worse >= settings.pause_probability:
                 why = (
-                    f"converts {means[i] * 1e4:.2f}/10k impressions vs {means[best] * 1e4:.2f} for the best ad "
+                    f"converts {means[i] * 1e4:.2f}/10k impressions vs {means[best] * 1e4:.2f} "
+                    "for the best ad "
                     f"({live[best].name or live[best].ad_id}); worse with probability {worse:.0%}"
                 )
                 rule = "creative_worse"
@@ -49,8 +54,15 @@ def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Ge
             remaining -= 1
             moves.append(
                 Move(
-                    kind="pause", entity_type="ad", entity_id=ad.ad_id, name=ad.name, before="ENABLE",
-                    after="DISABLE", rule=rule, reason=why, inputs=inputs,
-                )  # fmt: skip
+                    kind="pause",
+                    entity_type="ad",
+                    entity_id=ad.ad_id,
+                    name=ad.name,
+                    before="ENABLE",
+                    after="DISABLE",
+                    rule=rule,
+                    reason=why,
+                    inputs=inputs,
+                )
             )
     return moves

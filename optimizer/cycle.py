@@ -24,7 +24,9 @@ def plan_cycle(
     bids, bid_notes = adjust_bids(account, settings, p)
     paused_groups = {m.entity_id for m in allocation.moves if m.kind == "pause"}
     creatives = [
-        m for m in pause_creatives(account, settings, rng) if _adgroup_of(account, m.entity_id) not in paused_groups
+        m
+        for m in pause_creatives(account, settings, rng)
+        if _adgroup_of(account, m.entity_id) not in paused_groups
     ]
     moves = [*allocation.moves, *_campaign_caps(account, allocation.moves, p), *bids, *creatives]
     gate(moves, settings, account.changes_today)
@@ -54,20 +56,28 @@ def _campaign_caps(account: Account, moves: list[Move], policy: LaunchPolicy) ->
         if not c.enabled or c.budget_mode != "BUDGET_MODE_DAY" or not c.budget:
             continue
         groups = [
-            g for g in account.adgroups
-            if g.campaign_id == c.campaign_id and (g.enabled or g.adgroup_id in on) and g.adgroup_id not in off
-        ]  # fmt: skip
+            g
+            for g in account.adgroups
+            if g.campaign_id == c.campaign_id
+            and (g.enabled or g.adgroup_id in on)
+            and g.adgroup_id not in off
+        ]
         needed = sum(after.get(g.adgroup_id, g.budget or 0) for g in groups)
         if needed <= c.budget + 0.01:
             continue
         new = round(max(needed, policy.min_campaign_budget), 2)
         out.append(
             Move(
-                kind="budget", entity_type="campaign", entity_id=c.campaign_id, name=c.name, before=c.budget,
-                after=new, rule="portfolio",
-                reason=f"its ad groups now share {needed:.2f}/day; the campaign cap {c.budget:g} would hold them back",
+                kind="budget",
+                entity_type="campaign",
+                entity_id=c.campaign_id,
+                name=c.name,
+                before=c.budget,
+                after=new,
+                rule="portfolio",
+                reason=f"its ad groups now share {needed:.2f}/day; its cap {c.budget:g} would hold them back",
                 inputs={"adgroup_budgets": round(needed, 2)},
-            )  # fmt: skip
+            )
         )
     return out
 

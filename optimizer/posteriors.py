@@ -49,7 +49,8 @@ def probability_best(draws: np.ndarray) -> np.ndarray:
     if draws.shape[1] == 0:
         return np.zeros(0)
     winners = np.argmax(draws, axis=1)
-    return np.bincount(winners, minlength=draws.shape[1]) / draws.shape[0]
+    shares: np.ndarray = np.bincount(winners, minlength=draws.shape[1]) / draws.shape[0]
+    return shares
 
 
 def probability_worse(draws: np.ndarray, column: int, than: int, by: float = 1.0) -> float:
@@ -67,7 +68,8 @@ def ad_rate_draws(
     pooled = (conversions.sum() + 1.0) / (impressions.sum() + 2.0)
     a = PRIOR_CONVERSIONS + conversions
     b = PRIOR_CONVERSIONS / pooled + np.maximum(impressions - conversions, 0.0)
-    return a / (a + b), rng.beta(a, b, size=(n, len(a)))
+    means: np.ndarray = a / (a + b)
+    return means, rng.beta(a, b, size=(n, len(a)))
 
 
 def interval(values: np.ndarray, level: float = 0.9) -> tuple[float, float]:

@@ -11,10 +11,12 @@ from temporalio.common import RawValue
 
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
+from models.optimization import OptimizationCycleInput
 from models.rollback import RollbackInput
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
+    OPTIMIZATION_CYCLE,
     ROLLBACK,
     TOKEN_REFRESH,
     WORKFLOW_TYPES,
@@ -23,6 +25,7 @@ from models.workflows import (
 )
 from workflows.advertiser_sync import AdvertiserSync
 from workflows.campaign_launch import CampaignLaunch
+from workflows.optimization_cycle import OptimizationCycle
 from workflows.rollback import Rollback
 from workflows.token_refresh import TokenRefresh
 
@@ -32,6 +35,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     TOKEN_REFRESH: (TokenRefresh, TokenRefreshInput),
     CAMPAIGN_LAUNCH: (CampaignLaunch, CampaignLaunchInput),
     ROLLBACK: (Rollback, RollbackInput),
+    OPTIMIZATION_CYCLE: (OptimizationCycle, OptimizationCycleInput),
 }
 
 

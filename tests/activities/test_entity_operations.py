@@ -157,3 +157,28 @@ async def test_bids_and_unknown_ids(ops: EntityActivities) -> None:
     )
     with pytest.raises(InvalidInput, match="404 not found"):
         await ActivityEnvironment().run(ops.update_bids, missing)
+
+
+async def test_an_attempt_that_died_after_the_change_loses_no_before(ops: EntityActivities) -> None:
+    """The first attempt changed the budget on TikTok and died before recording it; the retry
+    finds the new value already live and records the before the workflow planned from, and
+    each change carries its own reason."""
+    first, second = (await _ids(ops))[:2]
+    await ops.deps.tiktok.post(  # what the dead attempt did
+        "adgroup/budget/update/",
+        advertiser_id=ADV,
+        body={"advertiser_id": ADV, "budget": [{"adgroup_id": first, "budget": 75.0}]},
+    )
+    inp = UpdateBudgetsInput(
+        advertiser_id=ADV, key="wf/retried", actor="optimizer", reason="cycle",
+        reasons={first: "thompson: raise", second: "thompson: lower"},
+        expected_before={first: {"budget": 50.0}, second: {"budget": 50.0}},
+        budgets=[BudgetChange(entity_type="adgroup", entity_id=first, budget=75.0),
+                 BudgetChange(entity_type="adgroup", entity_id=second, budget=40.0)],
+    )  # fmt: skip
+    done = await ActivityEnvironment().run(ops.update_budgets, inp)
+    by_id = {c.entity_id: c for c in done.changes}
+    assert by_id[first].before is not None and by_id[first].before["budget"] == 50.0
+    assert by_id[first].after is not None and by_id[first].after["budget"] == 75.0
+    assert by_id[second].before is not None and by_id[second].before["budget"] == 50.0
+    assert (by_id[first].reason, by_id[second].reason) == ("thompson: raise", "thompson: lower")

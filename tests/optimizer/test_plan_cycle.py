@@ -13,12 +13,23 @@ from policy.guardrails import LaunchPolicy
 POLICY = LaunchPolicy()
 
 
-def _group(i: int, spend: float, conversions: float, *, budget: float = 50.0, ads: int = 2, **kw: object) -> AdGroupState:
+def _group(
+    i: int, spend: float, conversions: float, *, budget: float = 50.0, ads: int = 2, **kw: object
+) -> AdGroupState:
     return AdGroupState(
-        f"g{i}", "c1", name=f"G{i}", budget=budget, spend=spend, conversions=conversions, days_with_spend=7,
-        ads=tuple(AdState(f"a{i}-{j}", f"g{i}", impressions=20000, conversions=conversions / ads) for j in range(ads)),
+        f"g{i}",
+        "c1",
+        name=f"G{i}",
+        budget=budget,
+        spend=spend,
+        conversions=conversions,
+        days_with_spend=7,
+        ads=tuple(
+            AdState(f"a{i}-{j}", f"g{i}", impressions=20000, conversions=conversions / ads)
+            for j in range(ads)
+        ),
         **kw,  # type: ignore[arg-type]
-    )  # fmt: skip
+    )
 
 
 def _account(groups: list[AdGroupState], **kw: object) -> Account:
@@ -26,9 +37,7 @@ def _account(groups: list[AdGroupState], **kw: object) -> Account:
     return Account("1", campaigns=(campaign,), adgroups=tuple(groups), **kw)  # type: ignore[arg-type]
 
 
-ads_st = st.lists(
-    st.tuples(st.floats(0, 200_000), st.floats(0, 300), st.booleans()), min_size=1, max_size=4
-)
+ads_st = st.lists(st.tuples(st.floats(0, 200_000), st.floats(0, 300), st.booleans()), min_size=1, max_size=4)
 group_st = st.tuples(
     st.floats(1, 2_000),  # budget (may start below the minimum: set by hand)
     st.floats(0, 20_000),  # spend
@@ -47,20 +56,37 @@ def accounts(draw: st.DrawFn) -> tuple[Account, CycleSettings]:
     for i, (budget, spend, conv, enabled, bid_type, bid, ads) in enumerate(specs):
         groups.append(
             AdGroupState(
-                f"g{i}", "c1", name=f"G{i}", enabled=enabled, budget=budget, bid_type=bid_type,
-                conversion_bid_price=bid, spend=spend, conversions=min(conv, spend), days_with_spend=7,
-                spend_today=spend / 7, paused_by_optimizer=not enabled and draw(st.booleans()),
-                ads=tuple(AdState(f"a{i}-{j}", f"g{i}", impressions=imp, conversions=min(c, imp), live=live)
-                          for j, (imp, c, live) in enumerate(ads)),
-            )  # fmt: skip
+                f"g{i}",
+                "c1",
+                name=f"G{i}",
+                enabled=enabled,
+                budget=budget,
+                bid_type=bid_type,
+                conversion_bid_price=bid,
+                spend=spend,
+                conversions=min(conv, spend),
+                days_with_spend=7,
+                spend_today=spend / 7,
+                paused_by_optimizer=not enabled and draw(st.booleans()),
+                ads=tuple(
+                    AdState(f"a{i}-{j}", f"g{i}", impressions=imp, conversions=min(c, imp), live=live)
+                    for j, (imp, c, live) in enumerate(ads)
+                ),
+            )
         )
     monthly = draw(st.none() | st.floats(1_000, 1_000_000))
     campaign = CampaignState("c1", budget_mode="BUDGET_MODE_DAY", budget=draw(st.floats(50, 50_000)))
     account = Account(
-        "1", campaigns=(campaign,), adgroups=tuple(groups), monthly_budget=monthly,
-        month_spend=draw(st.floats(0, 2_000_000)), day_of_month=draw(st.integers(1, 31)), days_in_month=31,
-        day_elapsed=draw(st.floats(0, 1)), changes_today=draw(st.integers(0, 200)),
-    )  # fmt: skip
+        "1",
+        campaigns=(campaign,),
+        adgroups=tuple(groups),
+        monthly_budget=monthly,
+        month_spend=draw(st.floats(0, 2_000_000)),
+        day_of_month=draw(st.integers(1, 31)),
+        days_in_month=31,
+        day_elapsed=draw(st.floats(0, 1)),
+        changes_today=draw(st.integers(0, 200)),
+    )
     cfg = CycleSettings(
         target_cpa=draw(st.none() | st.floats(1, 200)),
         max_move=draw(st.floats(0.05, 1)),
@@ -73,7 +99,11 @@ def accounts(draw: st.DrawFn) -> tuple[Account, CycleSettings]:
 def _budget_total(account: Account, moves: list[Move]) -> float:
     after = {m.entity_id: float(m.after) for m in moves if m.kind == "budget" and m.entity_type == "adgroup"}  # type: ignore[arg-type]
     off = {m.entity_id for m in moves if m.kind == "pause"}
-    return sum(after.get(g.adgroup_id, g.budget or 0) for g in account.adgroups if g.enabled and g.adgroup_id not in off)
+    return sum(
+        after.get(g.adgroup_id, g.budget or 0)
+        for g in account.adgroups
+        if g.enabled and g.adgroup_id not in off
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,7 +130,11 @@ def test_no_decision_breaks_a_guardrail(case: tuple[Account, CycleSettings], see
             assert cfg.target_cpa * 0.7 - 0.01 <= float(m.after) <= cfg.target_cpa * 1.3 + 0.01  # type: ignore[arg-type]
     for g in account.adgroups:
         live = [a for a in g.ads if a.live]
-        paused = [m for m in plan.moves if m.kind == "pause" and m.entity_type == "ad" and m.entity_id.startswith(f"a{g.adgroup_id[1:]}-")]
+        paused = [
+            m
+            for m in plan.moves
+            if m.kind == "pause" and m.entity_type == "ad" and m.entity_id.startswith(f"a{g.adgroup_id[1:]}-")
+        ]
         assert len(paused) < max(len(live), 1), "the last live ad of a group is never paused"
     if account.monthly_budget:
         cap = account.monthly_budget * POLICY.max_daily_burn_of_monthly
@@ -116,7 +150,9 @@ def test_same_seed_same_decisions(case: tuple[Account, CycleSettings], seed: int
 
 
 def test_budget_follows_the_better_ad_group_within_the_move_limit() -> None:
-    account = _account([_group(0, 1400, 240, budget=200), _group(1, 1400, 180, budget=200), _group(2, 1400, 170, budget=200)])
+    account = _account(
+        [_group(0, 1400, 240, budget=200), _group(1, 1400, 180, budget=200), _group(2, 1400, 170, budget=200)]
+    )
     plan = plan_cycle(account, CycleSettings(max_move=0.3), seed=7)
     moves = {m.entity_id: m for m in plan.moves if m.kind == "budget"}
     assert moves["g0"].after == 260.0 and moves["g0"].clipped_by == ["max_move"]
@@ -128,8 +164,11 @@ def test_budget_follows_the_better_ad_group_within_the_move_limit() -> None:
 def test_cold_start_splits_equally_and_pacing_sets_the_total() -> None:
     account = _account(
         [_group(0, 200, 1, budget=30), _group(1, 400, 0, budget=60)],
-        monthly_budget=3000, month_spend=1500, day_of_month=16, days_in_month=30,
-    )  # fmt: skip
+        monthly_budget=3000,
+        month_spend=1500,
+        day_of_month=16,
+        days_in_month=30,
+    )
     plan = plan_cycle(account, CycleSettings(max_move=1.0), seed=1)
     assert plan.daily_target == 100.0  # 1500 left over 15 days, under the 150/day burn cap
     budgets = {m.entity_id: m.after for m in plan.moves if m.kind == "budget"}
@@ -138,7 +177,9 @@ def test_cold_start_splits_equally_and_pacing_sets_the_total() -> None:
 
 
 def test_daily_burn_caps_the_total() -> None:
-    account = _account([_group(0, 700, 300, budget=100), _group(1, 700, 290, budget=100)], monthly_budget=2000)
+    account = _account(
+        [_group(0, 700, 300, budget=100), _group(1, 700, 290, budget=100)], monthly_budget=2000
+    )
     plan = plan_cycle(account, CycleSettings(), seed=3)
     assert _budget_total(account, plan.moves) <= 100.0 + 1e-6  # 5 % of 2000
 
@@ -153,15 +194,27 @@ def test_clearly_worse_ad_group_is_paused_with_approval_and_learning_ones_are_no
 
 def test_worse_creative_is_paused_but_never_the_last_one() -> None:
     group = AdGroupState(
-        "g0", "c1", budget=50, spend=700, conversions=80, days_with_spend=7,
-        ads=(AdState("good", "g0", impressions=50_000, conversions=70),
-             AdState("bad", "g0", impressions=50_000, conversions=10),
-             AdState("new", "g0", impressions=500, conversions=0)),
-    )  # fmt: skip
+        "g0",
+        "c1",
+        budget=50,
+        spend=700,
+        conversions=80,
+        days_with_spend=7,
+        ads=(
+            AdState("good", "g0", impressions=50_000, conversions=70),
+            AdState("bad", "g0", impressions=50_000, conversions=10),
+            AdState("new", "g0", impressions=500, conversions=0),
+        ),
+    )
     alone = AdGroupState(
-        "g1", "c1", budget=50, spend=700, conversions=1, days_with_spend=7,
+        "g1",
+        "c1",
+        budget=50,
+        spend=700,
+        conversions=1,
+        days_with_spend=7,
         ads=(AdState("only", "g1", impressions=90_000, conversions=1),),
-    )  # fmt: skip
+    )
     plan = plan_cycle(_account([group, alone]), CycleSettings(), seed=2)
     paused = [m.entity_id for m in plan.moves if m.kind == "pause" and m.entity_type == "ad"]
     assert paused == ["bad"]

@@ -1,0 +1,112 @@
+"""Report rows the optimization cycle pulls, and the sums it decides from.
+
+Rows are keyed by (level, object, grain, time bucket), so pulling a window again replaces
+its rows (TikTok corrects recent numbers for a while). Sums are computed in SQL, so a big
+account's rows never have to sit in one process's memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from models.tables import ReportStatRow, utcnow
+
+KEY = ("level", "object_id", "grain", "stat_time")
+CHUNK = 500
+
+
+async def save_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or replace report rows (dicts with the table's columns); how many."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stamp = utcnow()
+    for i in range(0, len(rows), CHUNK):
+        chunk = [{**r, "pulled_at": stamp} for r in rows[i : i + CHUNK]]
+        stmt = insert(ReportStatRow).values(chunk)
+        values = ("advertiser_id", "spend", "impressions", "clicks", "conversions", "pulled_at")
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=list(KEY), set_={c: getattr(stmt.excluded, c) for c in values}
+            )
+        )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Totals:
+    spend: float = 0.0
+    impressions: float = 0.0
+    clicks: float = 0.0
+    conversions: float = 0.0
+    days: int = 0
+
+
+def _day(d: date) -> str:
+    return f"{d:%Y-%m-%d} 00:00:00"
+
+
+async def ad_totals(session: AsyncSession, advertiser_id: str, first: date, last: date) -> dict[str, Totals]:
+    """Per ad: sums of its daily rows from ``first`` to ``last`` and the days it spent."""
+    spent_day = func.sum(case((col(ReportStatRow.spend) > 0, 1), else_=0))
+    stmt = (
+        select(  # type: ignore[call-overload]
+            col(ReportStatRow.object_id),
+            func.sum(ReportStatRow.spend),
+            func.sum(ReportStatRow.impressions),
+            func.sum(ReportStatRow.clicks),
+            func.sum(ReportStatRow.conversions),
+            spent_day,
+        )
+        .where(
+            col(ReportStatRow.advertiser_id) == advertiser_id,
+            col(ReportStatRow.level) == "ad",
+            col(ReportStatRow.grain) == "day",
+            col(ReportStatRow.stat_time) >= _day(first),
+            col(ReportStatRow.stat_time) <= _day(last),
+        )
+        .group_by(col(ReportStatRow.object_id))
+    )
+    return {
+        str(object_id): Totals(float(s or 0), float(i or 0), float(c or 0), float(v or 0), int(d or 0))
+        for object_id, s, i, c, v, d in (await session.execute(stmt)).all()
+    }
+
+
+async def advertiser_spend(session: AsyncSession, advertiser_id: str, first: date, last: date) -> float:
+    """The advertiser's spend over the days ``first`` to ``last`` (its daily rows)."""
+    if last < first:
+        return 0.0
+    stmt = select(func.sum(ReportStatRow.spend)).where(
+        col(ReportStatRow.advertiser_id) == advertiser_id,
+        col(ReportStatRow.level) == "advertiser",
+        col(ReportStatRow.grain) == "day",
+        col(ReportStatRow.stat_time) >= _day(first),
+        col(ReportStatRow.stat_time) <= _day(last),
+    )
+    return float((await session.execute(stmt)).scalar_one() or 0.0)
+
+
+async def series(
+    session: AsyncSession, advertiser_id: str, level: str, grain: str, first: str, last: str
+) -> list[ReportStatRow]:
+    """Rows of one level and grain between two buckets, oldest first (charts, exports)."""
+    stmt = (
+        select(ReportStatRow)
+        .where(
+            col(ReportStatRow.advertiser_id) == advertiser_id,
+            col(ReportStatRow.level) == level,
+            col(ReportStatRow.grain) == grain,
+            col(ReportStatRow.stat_time) >= first,
+            col(ReportStatRow.stat_time) <= last,
+        )
+        .order_by(col(ReportStatRow.stat_time), col(ReportStatRow.object_id))
+    )
+    return list((await session.execute(stmt)).scalars().all())

@@ -1,0 +1,136 @@
+"""OptimizationCycle on the time-skipping server with the real worker, simulator and store:
+a dry run explains and changes nothing; a cycle applies its small moves at once, gated
+moves after an approval (or drops them on rejection), each change with its reason in the
+change log; and a Rollback of the cycle sets everything back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from connector import TikTokClient
+from connector.management import list_adgroups
+from models.launch import ApprovalRequest
+from models.optimization import CycleResult, CycleStatus, OptimizationCycleInput
+from models.rollback import RollbackInput, RollbackResult
+from store import Store, TokenCipher
+from store.changes import changes_for
+from tests.workflows.helpers import DEMO_TOKEN, running_worker
+from tests.workflows.launch_helpers import ADV
+from workflows.optimization_cycle import OptimizationCycle
+from workflows.rollback import Rollback
+
+TARGET_CPA = 40.0
+
+
+async def _advance(base: str, hours: int) -> None:
+    async with httpx.AsyncClient() as http:
+        (await http.post(f"{base}/sim/advance", json={"hours": hours})).raise_for_status()
+
+
+async def _budgets(base: str) -> dict[str, float | None]:
+    async with TikTokClient(base) as api:
+        return {g.adgroup_id: g.budget for g in await list_adgroups(api, ADV, token=DEMO_TOKEN)}
+
+
+def _cycle(**settings: Any) -> OptimizationCycleInput:
+    return OptimizationCycleInput.model_validate(
+        {"advertiser_id": ADV, "settings": {"target_cpa": TARGET_CPA, "seed": 7, **settings}}
+    )
+
+
+async def _status_when(handle: WorkflowHandle[Any, Any], state: str) -> CycleStatus:
+    for _ in range(300):
+        status = await handle.query(OptimizationCycle.status)
+        if status.approval_state == state:
+            return status
+        await _sleep()
+    raise AssertionError(f"cycle never reached {state}: {status.step}")
+
+
+async def _sleep() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.05)
+
+
+async def test_dry_run_explains_and_changes_nothing(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    base = fresh_simulator.base_url
+    await _advance(base, 4 * 24 + 10)
+    before = await _budgets(base)
+    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+        wid = f"optimize-{ADV}-dry-{uuid.uuid4().hex[:6]}"
+        result: CycleResult = await ts_env.client.execute_workflow(
+            OptimizationCycle.run, _cycle(dry_run=True), id=wid, task_queue=tq
+        )
+    assert result.outcome == "dry_run" and result.applied == [] and result.changes == []
+    assert result.proposed, result
+    assert all(m.reason and m.rule for m in result.proposed)
+    assert any(n.startswith("pacing:") for n in result.notes), result.notes
+    assert result.window.startswith("2024-01-05 08:00"), result.window  # the simulator's clock
+    assert await _budgets(base) == before
+    async with store.session() as s:
+        assert list(await changes_for(s, workflow_id=wid)) == []
+
+
+async def test_cycle_applies_gates_and_rolls_back(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    base = fresh_simulator.base_url
+    await _advance(base, 4 * 24 + 10)
+    before = await _budgets(base)
+    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+        wid = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
+        handle = await ts_env.client.start_workflow(
+            OptimizationCycle.run, _cycle(approval_move=0.1, max_move=0.4), id=wid, task_queue=tq
+        )
+        waiting = await _status_when(handle, "pending_stage_1")
+        assert waiting.gated and all(m.needs_approval for m in waiting.gated)
+        assert waiting.eligible_now and "optimizer" not in waiting.eligible_now
+        direct = list(waiting.applied)
+        await handle.execute_update(OptimizationCycle.approve, ApprovalRequest(approver="alice"))
+        result: CycleResult = await handle.result()
+        after = await _budgets(base)
+        rollback_id = f"rollback-{wid}"
+        undone: RollbackResult = await ts_env.client.execute_workflow(
+            Rollback.run, RollbackInput(workflow_id=wid, actor="ada"), id=rollback_id, task_queue=tq
+        )
+    assert result.outcome == "applied"
+    assert len(result.applied) == len(direct) + len(waiting.gated), result
+    budget_moves = [m for m in result.applied if m.kind == "budget" and m.entity_type == "adgroup"]
+    assert budget_moves, result.applied
+    for m in budget_moves:
+        assert after[m.entity_id] == m.after, m.line()
+    async with store.session() as s:
+        rows = list(await changes_for(s, workflow_id=wid))
+    assert len(rows) == len(result.changes) > 0
+    assert all(r.actor == "optimizer" and ":" in r.reason for r in rows)
+    assert undone.outcome == "rolled_back" and undone.conflicts == [], undone
+    assert await _budgets(base) == before
+
+
+async def test_rejected_moves_are_dropped_and_the_rest_stays(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    base = fresh_simulator.base_url
+    await _advance(base, 4 * 24 + 10)
+    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+        wid = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
+        handle = await ts_env.client.start_workflow(
+            OptimizationCycle.run, _cycle(approval_move=0.0001), id=wid, task_queue=tq
+        )
+        waiting = await _status_when(handle, "pending_stage_1")
+        await handle.execute_update(
+            OptimizationCycle.reject, ApprovalRequest(approver="bob", reason="not before the sale")
+        )
+        result: CycleResult = await handle.result()
+    gated = {m.entity_id for m in waiting.gated}
+    assert gated and not gated & {m.entity_id for m in result.applied if m.kind == "budget"}
+    assert len(result.dropped) == len(waiting.gated)
+    assert all("rejected: not before the sale" in d for d in result.dropped)

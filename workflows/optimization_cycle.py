@@ -1,0 +1,320 @@
+"""``OptimizationCycle``: one advertiser's budgets, bids and creatives, every 2 hours.
+
+1. Pull: refresh the mirror and store the report rows the decision needs (``pull_reports``;
+   rows stay in the store, history gets counts). The window ends at the schedule's time,
+   so a late or re-run cycle looks at the hours it was meant for.
+2. Decide: ``decide_changes`` runs the optimizer (Thompson sampling, pacing, Cost Cap bids,
+   creative pauses), every move clipped by the guardrails and carrying its reason.
+3. Apply the moves that need nobody, batched as TikTok allows, exactly once (keys derived
+   from the run id). A dry run stops before this step, having explained everything.
+4. Gate: larger moves wait for ``approve`` / ``reject`` (the launch's rules and updates)
+   until the deadline; approved ones are applied, the rest dropped and listed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.interfaces import CycleOperations, EntityOperations, LaunchPreparation
+    from models.approval import approval_state, refusal
+    from models.changes import ChangeSet, EntityChange
+    from models.entities import (
+        BidChange,
+        BudgetChange,
+        ManagedType,
+        OperationStatus,
+        SetStatusInput,
+        UpdateBidsInput,
+        UpdateBudgetsInput,
+    )
+    from models.errors import ApprovalRefused
+    from models.launch import ApprovalRequest, ApprovalState, Decision, Notice, Verdict
+    from models.optimization import (
+        CycleResult,
+        CycleStatus,
+        DecideInput,
+        Move,
+        OptimizationCycleInput,
+        ReportPullInput,
+    )
+    from models.workflows import OPTIMIZATION_CYCLE
+    from workflows.common import ADVERTISER_ID, APPROVAL_STATE, tiktok_activity, validated_input
+
+STEP_TIMEOUT = timedelta(minutes=10)
+HEARTBEAT_TIMEOUT = timedelta(seconds=60)
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+A = TypeVar("A")
+R = TypeVar("R")
+# Order of application: pauses first (they free budget), then budgets, bids, resumes.
+STATUS_STEPS: tuple[tuple[str, ManagedType, OperationStatus], ...] = (
+    ("pause", "ad", "DISABLE"),
+    ("pause", "adgroup", "DISABLE"),
+    ("resume", "adgroup", "ENABLE"),
+)
+
+
+@workflow.defn(name=OPTIMIZATION_CYCLE)
+class OptimizationCycle:
+    def __init__(self) -> None:
+        self._inp: OptimizationCycleInput | None = None
+        self._status = CycleStatus(step="starting")
+        self._changes: list[EntityChange] = []
+
+    @workflow.run
+    async def run(self, raw: OptimizationCycleInput | dict[str, Any]) -> CycleResult:
+        inp = self._inp = validated_input(OptimizationCycleInput, raw)
+        adv = self._status.advertiser_id = inp.advertiser_id
+        workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
+        self._set_state("not_required")
+        self._step("pulling reports")
+        scheduled = workflow.info().typed_search_attributes.get(SCHEDULED_START)
+        pull = await self._run(
+            CycleOperations.pull_reports,
+            ReportPullInput(advertiser_id=adv, as_of=inp.as_of, scheduled_at=scheduled),
+            "Pull reports into the store (mirror, 7 days of ads, month's spend, window hours)",
+        )
+        window = self._status.window = f"{pull.window_start:%Y-%m-%d %H:%M} to {pull.as_of:%H:%M}"
+        self._step("deciding")
+        seed = inp.settings.seed
+        if seed is None:
+            seed = zlib.crc32(f"{workflow.info().workflow_id}/{workflow.info().run_id}".encode())
+        plan = await self._run(
+            CycleOperations.decide_changes,
+            DecideInput(pull=pull, settings=inp.settings, seed=seed, actor=inp.actor),
+            f"Decide for {pull.adgroups} ad groups and {pull.ads} ads",
+        )
+        self._status.notes, self._status.held = plan.notes, plan.held
+        self._status.approvers = plan.approvers
+        result = CycleResult(
+            outcome="applied", advertiser_id=adv, window=window, notes=plan.notes, held=plan.held
+        )
+        if not plan.moves:
+            self._step("done: nothing to change")
+            return result.model_copy(update={"outcome": "nothing_to_do"})
+        if inp.settings.dry_run:
+            self._status.gated = [m for m in plan.moves if m.needs_approval]
+            self._step(f"dry run: {len(plan.moves)} move(s) proposed, none applied")
+            return result.model_copy(update={"outcome": "dry_run", "proposed": plan.moves})
+        await self._apply([m for m in plan.moves if not m.needs_approval], "apply")
+        gated = [m for m in plan.moves if m.needs_approval]
+        if gated and await self._approved(gated, inp.settings.approval_hours):
+            await self._apply(gated, "approved")
+        self._step(f"done: {len(self._status.applied)} change(s) applied")
+        return result.model_copy(
+            update={
+                "applied": self._status.applied,
+                "dropped": self._status.dropped,
+                "changes": self._changes,
+            }
+        )
+
+    # -- apply ----------------------------------------------------------------------------
+
+    async def _apply(self, moves: list[Move], tag: str) -> None:
+        """Every move, batched per kind: one call for many ad group budgets, 20 ids per status."""
+        if not moves:
+            return
+        self._step(f"applying {len(moves)} move(s)")
+        for kind, entity_type, status in STATUS_STEPS:
+            batch = [m for m in moves if m.kind == kind and m.entity_type == entity_type]
+            if batch:
+                req = SetStatusInput(
+                    **self._step_fields(batch, f"{tag}/{entity_type}/{status.lower()}", "operation_status"),
+                    entity_type=entity_type,
+                    ids=[m.entity_id for m in batch],
+                    operation_status=status,
+                )
+                await self._batch(
+                    batch, EntityOperations.set_status, req, f"{status} {len(batch)} {entity_type}(s)"
+                )
+        budgets = [m for m in moves if m.kind == "budget"]
+        if budgets:
+            req_b = UpdateBudgetsInput(
+                **self._step_fields(budgets, f"{tag}/budgets", "budget"),
+                budgets=[
+                    BudgetChange(entity_type=m.entity_type, entity_id=m.entity_id, budget=float(m.after or 0))
+                    for m in budgets
+                ],
+            )
+            await self._batch(
+                budgets, EntityOperations.update_budgets, req_b, f"Set {len(budgets)} budget(s)"
+            )
+        bids = [m for m in moves if m.kind == "bid"]
+        if bids:
+            req_c = UpdateBidsInput(
+                **self._step_fields(bids, f"{tag}/bids", "conversion_bid_price"),
+                bids=[
+                    BidChange(adgroup_id=m.entity_id, conversion_bid_price=float(m.after or 0)) for m in bids
+                ],
+            )
+            await self._batch(bids, EntityOperations.update_bids, req_c, f"Set {len(bids)} Cost Cap bid(s)")
+
+    def _step_fields(self, moves: list[Move], step: str, field: str) -> dict[str, Any]:
+        assert self._inp is not None
+        return {
+            "advertiser_id": self._inp.advertiser_id,
+            "key": f"{workflow.info().workflow_id}/{step}",
+            "actor": self._inp.actor,
+            "reason": "optimization cycle",
+            "reasons": {m.entity_id: f"{m.rule}: {m.reason}" for m in moves},
+            "expected_before": {m.entity_id: {field: m.before} for m in moves},
+        }
+
+    async def _batch(
+        self, moves: list[Move], activity: Callable[[Any, A], Awaitable[ChangeSet]], req: A, summary: str
+    ) -> None:
+        """Apply one batch; a batch TikTok refuses for good is listed, the others go on."""
+        try:
+            done = await self._run(activity, req, summary)
+        except ActivityError as err:
+            cause = err.cause.message if isinstance(err.cause, ApplicationError) else str(err)
+            self._status.dropped += [f"{m.line()} -- failed: {cause}" for m in moves]
+            return
+        self._changes += done.changes
+        self._status.applied += moves
+        self._details()
+
+    # -- approval -------------------------------------------------------------------------
+
+    async def _approved(self, gated: list[Move], hours: float) -> bool:
+        """Wait for one approval of the gated moves; False (and each listed) otherwise."""
+        self._status.gated = gated
+        if not self._status.approvers:
+            self._drop(gated, "nobody may approve (no Approver or Admin for this advertiser)")
+            return False
+        deadline = self._status.deadline = workflow.now() + timedelta(hours=hours)
+        self._set_state("pending_stage_1")
+        self._step(f"waiting for approval of {len(gated)} move(s)")
+        assert self._inp is not None
+        wid = workflow.info().workflow_id
+        notice = Notice(
+            kind="cycle_approval",
+            advertiser_id=self._inp.advertiser_id,
+            recipients=self._status.eligible_now,
+            dedupe_key=f"{wid}/approval",
+            workflow_id=wid,
+            requester=self._inp.actor,
+            approval_policy="single",
+            stage=1,
+            deadline=deadline,
+            reason="\n".join(
+                f"- {m.line()} ({m.approval_reason}; {m.expected or 'no forecast'})" for m in gated
+            ),
+        )
+        await self._run(LaunchPreparation.notify, notice, f"Ask {', '.join(notice.recipients)} to approve")
+        try:
+            await workflow.wait_condition(
+                lambda: approval_state("single", self._status.decisions) != "pending_stage_1",
+                timeout=deadline - workflow.now(),
+                timeout_summary="approval deadline of the gated moves",
+            )
+        except TimeoutError:
+            self._set_state("timed_out")
+            self._drop(gated, "nobody approved before the deadline")
+            return False
+        state = approval_state("single", self._status.decisions)
+        self._set_state(state)
+        self._status.gated = []
+        if state == "rejected":
+            reason = next(d.reason for d in self._status.decisions if d.decision == "reject")
+            self._drop(gated, f"rejected: {reason}")
+            return False
+        return True
+
+    def _drop(self, moves: list[Move], why: str) -> None:
+        self._status.gated = []
+        self._status.dropped += [f"{m.line()} -- {why}" for m in moves]
+        self._details()
+
+    def _decide(self, req: ApprovalRequest, decision: Verdict) -> CycleStatus:
+        self._status.decisions.append(
+            Decision(approver=req.approver, decision=decision, stage=1, reason=req.reason, at=workflow.now())
+        )
+        return self._status
+
+    def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
+        assert self._inp is not None
+        return refusal(self._status, self._inp.actor, req, decision, what="cycle")
+
+    def _check(self, req: ApprovalRequest, decision: Verdict) -> None:
+        reason = self._refusal(req, decision)
+        if reason:
+            raise ApprovalRefused(reason)
+
+    @workflow.update(name="approve")
+    def approve(self, req: ApprovalRequest) -> CycleStatus:
+        """Approve the moves waiting; refused synchronously with the reason (validator)."""
+        return self._decide(req, "approve")
+
+    @approve.validator
+    def _check_approve(self, req: ApprovalRequest) -> None:
+        self._check(req, "approve")
+
+    @workflow.update(name="reject")
+    def reject(self, req: ApprovalRequest) -> CycleStatus:
+        """Reject the moves waiting (with a reason): they are dropped, the rest stays applied."""
+        return self._decide(req, "reject")
+
+    @reject.validator
+    def _check_reject(self, req: ApprovalRequest) -> None:
+        self._check(req, "reject")
+
+    @workflow.signal(name="approve")
+    def approve_signal(self, req: ApprovalRequest) -> None:
+        self._signal(req, "approve")
+
+    @workflow.signal(name="reject")
+    def reject_signal(self, req: ApprovalRequest) -> None:
+        self._signal(req, "reject")
+
+    def _signal(self, req: ApprovalRequest, decision: Verdict) -> None:
+        reason = self._refusal(req, decision)
+        if reason:
+            self._status.refused.append(f"{decision} by {req.approver} refused: {reason}")
+        else:
+            self._decide(req, decision)
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def _run(self, activity: Callable[[Any, A], Awaitable[R]], arg: A, summary: str) -> R:
+        return await tiktok_activity(
+            activity, arg, summary=summary, start_to_close=STEP_TIMEOUT, heartbeat=HEARTBEAT_TIMEOUT
+        )
+
+    def _step(self, step: str) -> None:
+        self._status.step = step
+        self._details()
+
+    def _set_state(self, state: ApprovalState) -> None:
+        self._status.approval_state = state
+        pending = state.startswith("pending")
+        self._status.eligible_now = (
+            [a for a in self._status.approvers if a != self._status_requester()] if pending else []
+        )
+        who = " or ".join(self._status.eligible_now) or "nobody"
+        self._status.waiting_for = f"an approval of the gated moves from {who}" if pending else None
+        workflow.upsert_search_attributes([APPROVAL_STATE.value_set(state)])
+        self._details()
+
+    def _status_requester(self) -> str:
+        return self._inp.actor if self._inp else ""
+
+    def _details(self) -> None:
+        workflow.set_current_details(self._status.details())
+
+    @workflow.query(name="status")
+    def status(self) -> CycleStatus:
+        """Step, window, moves applied and why, what waits for approval, what was dropped."""
+        return self._status
+
+
+def scheduled_time(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "now"
