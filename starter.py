@@ -18,6 +18,7 @@ from cli import replay as replay_cli
 from cli import templates as templates_cli
 from cli.access import advertisers_app, users_app
 from cli.common import console, masked_url
+from cli.schedules import schedule_app
 from cli.templates import templates_app
 from cli.tokens import token_app
 from settings import get_settings
@@ -32,6 +33,7 @@ app.command()(approvals.pending)
 app.command()(replay_cli.replay)
 app.command()(audit_cli.audit)
 app.add_typer(templates_app, name="templates")
+app.add_typer(schedule_app, name="schedule")
 app.command()(templates_cli.launch)
 app.command()(runs.dev)
 app.command()(runs.start)

@@ -57,11 +57,16 @@ def token_connect(
     start_refresh: Annotated[
         bool, typer.Option("--start-refresh/--no-start-refresh", help="start TokenRefresh per advertiser")
     ] = True,
+    schedule: Annotated[
+        bool, typer.Option("--schedule/--no-schedule", help="create optimize-<advertiser> (every 2 h)")
+    ] = True,
 ) -> None:
-    """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh per advertiser."""
+    """Exchange an OAuth auth code, store the tokens encrypted, start TokenRefresh and create the
+    optimization schedule per advertiser."""
     from activities.context import oauth_app
     from models.errors import TikTokError
     from models.workflows import TOKEN_REFRESH, TokenRefreshInput, token_refresh_id
+    from schedules import ensure_optimization_schedule
     from store.tokens import connect_advertisers
     from temporal_client import connect, start_workflow
 
@@ -74,13 +79,16 @@ def token_connect(
                 advertisers = await connect_advertisers(store, settings.token_cipher(), oauth, auth_code)
         finally:
             await oauth.aclose()
-        if start_refresh:
+        if start_refresh or schedule:
             client = await connect(settings)
             for advertiser_id in advertisers:
-                inp = TokenRefreshInput(advertiser_id=advertiser_id)
-                await start_workflow(
-                    client, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
-                )
+                if start_refresh:
+                    inp = TokenRefreshInput(advertiser_id=advertiser_id)
+                    await start_workflow(
+                        client, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
+                    )
+                if schedule:
+                    await ensure_optimization_schedule(client, settings, advertiser_id)
         return advertisers
 
     try:

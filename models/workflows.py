@@ -58,6 +58,12 @@ def token_refresh_id(advertiser_id: str) -> str:
     return f"token-refresh-{advertiser_id}"
 
 
+def optimize_schedule_id(advertiser_id: str) -> str:
+    """``optimize-<advertiser>``: the schedule of an advertiser's OptimizationCycle; its runs
+    are ``optimize-<advertiser>-<scheduled time>`` (Temporal appends the time)."""
+    return f"optimize-{advertiser_id}"
+
+
 def rollback_id(workflow_id: str) -> str:
     """``rollback-<workflow id>``: one rollback of a run at a time; a second attaches to it."""
     return f"rollback-{workflow_id}"
