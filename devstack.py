@@ -17,9 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from temporalio.client import Client
 
+from models.optimization import CycleSettings
 from models.workflows import (
     ADVERTISER_SYNC,
     SEARCH_ATTRIBUTE_KEYS,
@@ -27,9 +29,11 @@ from models.workflows import (
     AdvertiserSyncInput,
     AdvertiserSyncResult,
     TokenRefreshInput,
+    optimize_schedule_id,
     sync_id,
     token_refresh_id,
 )
+from schedules import ensure_optimization_schedule
 from settings import Settings
 from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
 from store import Store
@@ -39,6 +43,11 @@ from temporal_client import connect, start_workflow, ui_link
 from worker import run_worker
 
 log = logging.getLogger("devstack")
+
+
+DEMO_HISTORY_HOURS = 3 * 24 + 10  # the demo's first cycle looks at three days and a morning
+DEMO_CYCLE = CycleSettings(target_cpa=40)
+SIMULATED_HOUR_SECONDS = 60  # the demo market moves one simulated hour per real minute
 
 
 class StackError(RuntimeError):
@@ -117,6 +126,8 @@ def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
         str(settings.data_dir / "simulator-state.json"),
         "--log-level",
         "warning",
+        "--tick",
+        str(SIMULATED_HOUR_SECONDS),
     ]
     proc = subprocess.Popen(args, start_new_session=True)
     wait_for_port(settings.simulator_host, settings.simulator_port, "simulator", proc)
@@ -190,7 +201,26 @@ async def run_demo(settings: Settings) -> AdvertiserSyncResult:
         f"{result.adgroups.fetched} ad groups, {result.ads.fetched} ads, "
         f"{result.videos.fetched} videos, {result.images.fetched} images"
     )
+    await start_optimization(client, settings)
     return result
+
+
+async def start_optimization(client: Client, settings: Settings) -> None:
+    """Give the demo advertiser its schedule and run one cycle now, on a few days of data."""
+    base = f"http://{settings.simulator_host}:{settings.simulator_port}"
+    async with httpx.AsyncClient(timeout=60) as http:
+        clock = (await http.get(f"{base}/sim/clock")).json()
+        if clock["now"] == clock["start_time"]:  # a fresh simulator: let the market run 3 days first
+            await http.post(f"{base}/sim/advance", json={"hours": DEMO_HISTORY_HOURS})
+    sid = optimize_schedule_id(DEMO_ADVERTISER_ID)
+    await ensure_optimization_schedule(client, settings, DEMO_ADVERTISER_ID, cycle=DEMO_CYCLE)
+    await client.get_schedule_handle(sid).trigger()
+    console.print(
+        f"[bold]Optimization[/] schedule {sid} runs OptimizationCycle every 2 h; one cycle runs now: "
+        f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/schedules/{sid}\n"
+        f"  moves above the thresholds wait for you: starter.py pending, then "
+        f"starter.py approve <cycle id> --as alice@demo.example"
+    )
 
 
 async def _serve(settings: Settings) -> None:
@@ -234,9 +264,8 @@ def run_dev_stack(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The embedded stack always talks to its own simulator.
-    settings = settings.model_copy(
-        update={"tiktok_base_url": f"http://{settings.simulator_host}:{settings.simulator_port}"}
-    )
+    base = f"http://{settings.simulator_host}:{settings.simulator_port}"
+    settings = settings.model_copy(update={"tiktok_base_url": base, "tiktok_clock_url": f"{base}/sim/clock"})
     temporal = start_temporal(settings)
     procs = [(temporal, "temporal")]
     try:

@@ -1,4 +1,5 @@
-"""``starter.py approve | reject | pending``: decide launches and find what waits for you.
+"""``starter.py approve | reject | pending``: decide launches and an optimization cycle's
+large moves, and find what waits for you.
 
 Decisions go through the Temporal update of the same name, so a refusal (not an approver,
 the requester, the same person twice, stage decided or not open yet, not waiting) comes
@@ -8,9 +9,11 @@ already ended, with how it ended.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel, Field
 from rich.text import Text
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -18,13 +21,22 @@ from temporalio.service import RPCError, RPCStatusCode
 from cli.common import EXIT_REFUSED, console, err, run_client
 from cli.runs import summary
 from models.errors import ApprovalRefused
-from models.launch import ApprovalRequest, LaunchStatus, Verdict
+from models.launch import ApprovalRequest, Verdict
 from settings import get_settings
 from temporal_client import connect, ui_link
-from workflows.campaign_launch import CampaignLaunch
+
+
+class Awaiting(BaseModel):
+    """What the CLI reads of any waiting workflow's status (a launch's or a cycle's)."""
+
+    approval_state: str
+    waiting_for: str | None = None
+    eligible_now: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+
 
 PENDING_QUERY = (
-    'WorkflowType = "CampaignLaunch" AND ExecutionStatus = "Running" '
+    'WorkflowType IN ("CampaignLaunch", "OptimizationCycle") AND ExecutionStatus = "Running" '
     'AND ApprovalState IN ("pending_stage_1", "pending_stage_2")'
 )
 
@@ -32,20 +44,20 @@ PENDING_QUERY = (
 def _decide(name: Verdict, workflow_id: str, approver: str, reason: str | None, stage: int | None) -> None:
     settings = get_settings()
 
-    async def go() -> LaunchStatus | str:
+    async def go() -> Awaiting | str:
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
-        update = CampaignLaunch.approve if name == "approve" else CampaignLaunch.reject
         req = ApprovalRequest(approver=approver, reason=reason, stage=stage)
         try:
-            return await handle.execute_update(update, req)
+            answer: Awaiting = await handle.execute_update(name, req, result_type=Awaiting)
+            return answer
         except WorkflowUpdateFailedError as exc:
             refusal = ApprovalRefused.find(exc)
             return f"{name} refused: {refusal.message if refusal else exc.cause}"
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND or "completed" not in exc.message:
                 raise
-            return f"{name} refused: the launch has ended. {await summary(client, workflow_id)}"
+            return f"{name} refused: the run has ended. {await summary(client, workflow_id)}"
 
     status = run_client(go)
     if isinstance(status, str):
@@ -57,28 +69,30 @@ def _decide(name: Verdict, workflow_id: str, approver: str, reason: str | None, 
 
 
 def approve(
-    workflow_id: Annotated[str, typer.Argument(help="the launch's workflow id")],
+    workflow_id: Annotated[str, typer.Argument(help="the launch's or cycle's workflow id")],
     as_user: Annotated[str, typer.Option("--as", help="who approves")],
     reason: Annotated[str | None, typer.Option(help="optional comment")] = None,
     stage: Annotated[int | None, typer.Option(help="refuse unless this stage is the one waiting")] = None,
 ) -> None:
-    """Approve the waiting stage of a CampaignLaunch (Temporal update `approve`)."""
+    """Approve the waiting stage of a CampaignLaunch, or an OptimizationCycle's gated moves
+    (Temporal update `approve`)."""
     _decide("approve", workflow_id, as_user, reason, stage)
 
 
 def reject(
-    workflow_id: Annotated[str, typer.Argument(help="the launch's workflow id")],
+    workflow_id: Annotated[str, typer.Argument(help="the launch's or cycle's workflow id")],
     as_user: Annotated[str, typer.Option("--as", help="who rejects")],
     reason: Annotated[str, typer.Option(help="why (required)")],
 ) -> None:
-    """Reject a CampaignLaunch with a reason (Temporal update `reject`); it creates nothing."""
+    """Reject with a reason (Temporal update `reject`): a launch creates nothing, a cycle drops
+    its gated moves."""
     _decide("reject", workflow_id, as_user, reason, None)
 
 
 def pending(
     approver: Annotated[str | None, typer.Option(help="only launches this user may decide now")] = None,
 ) -> None:
-    """List launches waiting for approval (a visibility query on ApprovalState)."""
+    """List launches and cycles waiting for approval (a visibility query on ApprovalState)."""
     settings = get_settings()
 
     async def go() -> list[dict[str, Any]]:
@@ -86,7 +100,7 @@ def pending(
         rows = []
         async for wf in client.list_workflows(PENDING_QUERY):
             try:
-                status = await client.get_workflow_handle(wf.id).query(CampaignLaunch.status)
+                status = await client.get_workflow_handle(wf.id).query("status", result_type=Awaiting)
             except RPCError:
                 continue
             if approver and approver not in status.eligible_now:

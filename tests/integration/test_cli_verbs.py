@@ -122,7 +122,7 @@ async def test_every_verb_as_a_process(
         code, out = await cli("status", wid)
         assert code == 0 and out.splitlines()[0] == f"CampaignLaunch {wid}: COMPLETED, outcome launched", out
         code, out = await cli("approve", wid, "--as", "ada@demo.example")
-        assert code == 3 and "the launch has ended" in out and "outcome launched" in out, out
+        assert code == 3 and "the run has ended" in out and "outcome launched" in out, out
         code, out = await cli("audit", wid, "--verify")
         assert code == 0 and "verified" in out, out
         code, out = await cli("replay", wid)
