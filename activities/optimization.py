@@ -30,6 +30,7 @@ from store.changes import changes_for
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
+LATE_GRACE = timedelta(minutes=5)
 APPROVER_ROLES = ("Approver", "Admin")
 
 
@@ -65,9 +66,10 @@ class CycleActivities(CycleOperations):
         if inp.as_of is not None:
             return inp.as_of.replace(tzinfo=None, minute=0, second=0, microsecond=0)
         now = await self.deps.tiktok_now()
-        if inp.scheduled_at is not None:
+        if inp.scheduled_at is not None:  # a cycle that starts late looks at the hours it was meant for
             late = datetime.now(UTC) - inp.scheduled_at.astimezone(UTC)
-            now -= max(late, timedelta(0))
+            if late > LATE_GRACE:
+                now -= late
         return now.replace(minute=0, second=0, microsecond=0)
 
     @activity.defn

@@ -238,6 +238,7 @@ class OptimizationCycle:
         self._status.decisions.append(
             Decision(approver=req.approver, decision=decision, stage=1, reason=req.reason, at=workflow.now())
         )
+        self._set_state(approval_state("single", self._status.decisions))  # the approver sees the result
         return self._status
 
     def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:

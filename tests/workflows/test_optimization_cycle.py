@@ -6,6 +6,7 @@ change log; and a Rollback of the cycle sets everything back."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -77,6 +78,12 @@ async def test_dry_run_explains_and_changes_nothing(
     assert await _budgets(base) == before
     async with store.session() as s:
         assert list(await changes_for(s, workflow_id=wid)) == []
+    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+        rerun = _cycle(dry_run=True).model_copy(update={"as_of": datetime(2024, 1, 3, 12, 30)})
+        earlier: CycleResult = await ts_env.client.execute_workflow(
+            OptimizationCycle.run, rerun, id=f"{wid}-rerun", task_queue=tq
+        )
+    assert earlier.window == "2024-01-03 10:00 to 12:00"  # a re-run looks at the hours it names
 
 
 async def test_cycle_applies_gates_and_rolls_back(
@@ -94,7 +101,8 @@ async def test_cycle_applies_gates_and_rolls_back(
         assert waiting.gated and all(m.needs_approval for m in waiting.gated)
         assert waiting.eligible_now and "optimizer" not in waiting.eligible_now
         direct = list(waiting.applied)
-        await handle.execute_update(OptimizationCycle.approve, ApprovalRequest(approver="alice"))
+        answer = await handle.execute_update(OptimizationCycle.approve, ApprovalRequest(approver="alice"))
+        assert answer.approval_state == "approved"
         result: CycleResult = await handle.result()
         after = await _budgets(base)
         rollback_id = f"rollback-{wid}"

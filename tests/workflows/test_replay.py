@@ -25,7 +25,7 @@ def test_histories_are_present() -> None:
     assert {"advertiser_sync", "campaign_launch_two_stage", "token_refresh_waiting"} <= names
     # this version's: refusal completes, outcome notices, compensation after enabling
     assert {"campaign_launch_two_stage_v2", "campaign_launch_guardrail_violation_v2"} <= names
-    assert {"campaign_launch_compensated_v2", "rollback_launch_v2"} <= names
+    assert {"campaign_launch_compensated_v2", "rollback_launch_v2", "optimization_cycle_approved_v3"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
