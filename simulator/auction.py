@@ -57,9 +57,37 @@ def fatigue(market: MarketSpec, cumulative_impressions: float) -> float:
     return market.fatigue_floor + (1 - market.fatigue_floor) * decay
 
 
-def effective_ctr(state: SimState, ad_id: str) -> float:
+def event_factors(state: SimState, ad_id: str, at: datetime) -> tuple[float, float]:
+    """(CTR factor, CVR factor) of the market events that apply to ``ad_id`` at hour ``at``."""
+    ctr = cvr = 1.0
+    if not state.events:
+        return ctr, cvr
+    ad = state.ads.get(ad_id) or {}
+    names = {
+        "ad_name": ad.get("ad_name"),
+        "adgroup_name": (state.adgroups.get(str(ad.get("adgroup_id"))) or {}).get("adgroup_name"),
+        "campaign_name": (state.campaigns.get(str(ad.get("campaign_id"))) or {}).get("campaign_name"),
+    }
+    for event in state.events:
+        if event.at <= at and any(
+            value is not None and names[key] == value for key, value in event.target.model_dump().items()
+        ):
+            ctr *= event.true_ctr_factor
+            cvr *= event.true_cvr_factor
+    return ctr, cvr
+
+
+def effective_ctr(state: SimState, ad_id: str, at: datetime | None = None) -> float:
     truth = state.truth[ad_id]
-    return truth.true_ctr * fatigue(state.scenario.market, state.cum_impressions.get(ad_id, 0))
+    factor = event_factors(state, ad_id, at or state.now)[0]
+    return min(truth.true_ctr * factor, 1.0) * fatigue(
+        state.scenario.market, state.cum_impressions.get(ad_id, 0)
+    )
+
+
+def effective_cvr(state: SimState, ad_id: str, at: datetime | None = None) -> float:
+    """True CVR after events (the learning penalty is applied where delivery happens)."""
+    return min(state.truth[ad_id].true_cvr * event_factors(state, ad_id, at or state.now)[1], 1.0)
 
 
 def market_cpa(market: MarketSpec) -> float:
@@ -69,15 +97,17 @@ def market_cpa(market: MarketSpec) -> float:
     return market.cpm / 1000 / (ctr * cvr)
 
 
-def expected_cpa(state: SimState, ad_ids: list[str]) -> float | None:
+def expected_cpa(state: SimState, ad_ids: list[str], at: datetime | None = None) -> float | None:
     """CPA an ad group's current ads would reach at the market CPM (no bid constraint)."""
     if not ad_ids:
         return None
-    rate = sum(effective_ctr(state, a) * state.truth[a].true_cvr for a in ad_ids) / len(ad_ids)
+    rate = sum(effective_ctr(state, a, at) * effective_cvr(state, a, at) for a in ad_ids) / len(ad_ids)
     return state.scenario.market.cpm / 1000 / rate if rate > 0 else None
 
 
-def delivery_factor(state: SimState, adgroup: dict[str, Any], ad_ids: list[str]) -> tuple[float, float]:
+def delivery_factor(
+    state: SimState, adgroup: dict[str, Any], ad_ids: list[str], at: datetime | None = None
+) -> tuple[float, float]:
     """(share of traffic won, CPM multiplier) for the ad group's bid.
 
     No bid / lowest cost wins everything at the market CPM. A cost cap (``BID_TYPE_CUSTOM``)
@@ -90,11 +120,11 @@ def delivery_factor(state: SimState, adgroup: dict[str, Any], ad_ids: list[str])
     goal = adgroup.get("optimization_goal")
     if adgroup.get("conversion_bid_price") and goal in CONVERSION_GOALS:
         target = float(adgroup["conversion_bid_price"])
-        reference = expected_cpa(state, ad_ids)
+        reference = expected_cpa(state, ad_ids, at)
     elif adgroup.get("bid_price"):
         target = float(adgroup["bid_price"])
         if adgroup.get("billing_event") == "CPC":
-            ctr = sum(effective_ctr(state, a) for a in ad_ids) / max(len(ad_ids), 1)
+            ctr = sum(effective_ctr(state, a, at) for a in ad_ids) / max(len(ad_ids), 1)
             reference = market.cpm / 1000 / ctr if ctr > 0 else None
         else:
             reference = market.cpm
@@ -173,7 +203,7 @@ def _plan_adgroup(state: SimState, adgroup: dict[str, Any], at: datetime, hour_i
     if not ads:
         return []
     ad_ids = [a["ad_id"] for a in ads]
-    won, cpm_factor = delivery_factor(state, adgroup, ad_ids)
+    won, cpm_factor = delivery_factor(state, adgroup, ad_ids, at)
     learning = in_learning(state, adgroup["adgroup_id"], at)
     noise = 1.0
     if learning and market.learning_noise > 0:
@@ -181,7 +211,7 @@ def _plan_adgroup(state: SimState, adgroup: dict[str, Any], at: datetime, hour_i
         noise = float(rng_for(seed, adgroup["adgroup_id"], hour_index, 1).lognormal(-(sigma**2) / 2, sigma))
     base = state.adgroup_volume.get(adgroup["adgroup_id"], market.hourly_impressions)
     opportunities = base * hour_weights(market)[at.hour] * won * noise
-    ctrs = [effective_ctr(state, a) for a in ad_ids]
+    ctrs = [effective_ctr(state, a, at) for a in ad_ids]
     weights = [c**market.share_power for c in ctrs]
     total_weight = sum(weights) or 1.0
     plans = []
@@ -194,7 +224,7 @@ def _plan_adgroup(state: SimState, adgroup: dict[str, Any], at: datetime, hour_i
             if sigma
             else market.cpm
         )
-        cvr = state.truth[ad["ad_id"]].true_cvr * (market.learning_cvr_factor if learning else 1.0)
+        cvr = effective_cvr(state, ad["ad_id"], at) * (market.learning_cvr_factor if learning else 1.0)
         plans.append(_Plan(ad, rng, impressions, cpm, ctr, min(cvr, 1.0)))
     return plans
 
@@ -290,6 +320,37 @@ def advance(state: SimState, hours: int) -> dict[str, float]:
     return totals
 
 
+def adgroup_truth(state: SimState, group: dict[str, Any]) -> dict[str, Any]:
+    """What an oracle knows of one ad group at the current hour: the CPA its live ads deliver
+    (traffic shared by CTR, learning, fatigue and events included, at its bid's CPM) and the
+    spend it could absorb in a day at its bid."""
+    market, group_id = state.scenario.market, group["adgroup_id"]
+    live = [a["ad_id"] for a in state.ads.values() if a["adgroup_id"] == group_id and _ad_live(state, a)]
+    won, cpm_factor = delivery_factor(state, group, live)
+    learning = in_learning(state, group_id, state.now)
+    true_cpa = None
+    if live:
+        ctrs = [effective_ctr(state, a) for a in live]
+        weights = [c**market.share_power for c in ctrs]
+        penalty = market.learning_cvr_factor if learning else 1.0
+        rate = sum(
+            w * c * min(effective_cvr(state, a) * penalty, 1.0)
+            for a, c, w in zip(live, ctrs, weights, strict=True)
+        ) / (sum(weights) or 1.0)
+        true_cpa = market.cpm * cpm_factor / 1000 / rate if rate > 0 else None
+    volume = state.adgroup_volume.get(group_id, market.hourly_impressions)
+    return {
+        "expected_cpa": expected_cpa(state, live),
+        "true_cpa": true_cpa,
+        "capacity_per_day": volume * 24 * won * market.cpm * cpm_factor / 1000 if live else 0.0,
+        "delivery_factor": won,
+        "cpm_factor": cpm_factor,
+        "in_learning": learning,
+        "cumulative_conversions": state.cum_conversions.get(group_id, 0),
+        "live_ads": len(live),
+    }
+
+
 def truth_report(state: SimState) -> dict[str, Any]:
     """The hidden parameters, for benchmarks' oracles (``GET /sim/truth``)."""
     market = state.scenario.market
@@ -299,23 +360,15 @@ def truth_report(state: SimState) -> dict[str, Any]:
             **truth.model_dump(),
             "fatigue_multiplier": fatigue(market, state.cum_impressions.get(ad_id, 0)),
             "effective_ctr": effective_ctr(state, ad_id),
+            "effective_cvr": effective_cvr(state, ad_id),
             "cumulative_impressions": state.cum_impressions.get(ad_id, 0),
         }
-    groups = {}
-    for group_id, group in sorted(state.adgroups.items()):
-        live = [a["ad_id"] for a in state.ads.values() if a["adgroup_id"] == group_id and _ad_live(state, a)]
-        won, cpm_factor = delivery_factor(state, group, live)
-        groups[group_id] = {
-            "expected_cpa": expected_cpa(state, live),
-            "delivery_factor": won,
-            "cpm_factor": cpm_factor,
-            "in_learning": in_learning(state, group_id, state.now),
-            "cumulative_conversions": state.cum_conversions.get(group_id, 0),
-        }
+    groups = {group_id: adgroup_truth(state, group) for group_id, group in sorted(state.adgroups.items())}
     return {
         "now": state.now_str(),
         "seed": state.scenario.seed,
         "market": {**market.model_dump(), "market_cpa": market_cpa(market)},
+        "events": [e.model_dump(mode="json") for e in state.events],
         "ads": ads,
         "adgroups": groups,
     }

@@ -202,6 +202,7 @@ def build_state(scenario: Scenario) -> SimState:
         limits=scenario.limits.model_copy(deep=True),
         faults=scenario.faults.model_copy(deep=True),
         idempotency=scenario.idempotency,
+        events=[e.model_copy() for e in scenario.events],
     )
     for spec in scenario.advertisers:
         state.advertisers[spec.advertiser_id] = advertiser_record(spec, scenario.start_time)

@@ -174,6 +174,36 @@ class MarketSpec(_Model):
         return value
 
 
+class EventTarget(_Model):
+    """Which ads an event changes: every ad of that name, of the ad groups or campaigns of that name."""
+
+    ad_name: str | None = None
+    adgroup_name: str | None = None
+    campaign_name: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> EventTarget:
+        if sum(v is not None for v in (self.ad_name, self.adgroup_name, self.campaign_name)) != 1:
+            raise ValueError("give exactly one of ad_name, adgroup_name, campaign_name")
+        return self
+
+
+class MarketEvent(_Model):
+    """The market changes during a run: from simulated hour ``at`` on, the matching ads' true
+    CTR and CVR are multiplied by these factors (a sudden CPA shift, a creative that stops
+    working, a competitor leaving)."""
+
+    at: datetime
+    target: EventTarget
+    true_cvr_factor: float = Field(default=1.0, gt=0)
+    true_ctr_factor: float = Field(default=1.0, gt=0)
+
+    @field_validator("at")
+    @classmethod
+    def _hour(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=None, minute=0, second=0, microsecond=0)
+
+
 class FamilyLimit(_Model):
     """Requests per second/minute; None or 0 = unlimited."""
 
@@ -232,6 +262,7 @@ class Scenario(_Model):
     market: MarketSpec = Field(default_factory=MarketSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     faults: FaultsSpec = Field(default_factory=FaultsSpec)
+    events: list[MarketEvent] = Field(default_factory=list)
     idempotency: bool = False
     unique_campaign_names: bool = True
     video_processing_checks: int = Field(default=1, ge=0)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from simulator.scenario import FaultsSpec, LimitsSpec, Scenario
+from simulator.scenario import FaultsSpec, LimitsSpec, MarketEvent, Scenario
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 HOUR_FORMAT = "%Y-%m-%d %H"
@@ -135,6 +135,7 @@ class SimState(BaseModel):
     tasks: dict[str, ReportTask] = Field(default_factory=dict)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     faults: FaultsSpec = Field(default_factory=FaultsSpec)
+    events: list[MarketEvent] = Field(default_factory=list)  # the scenario's, and those added since
     idempotency: bool = False
     idempotency_cache: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""The admin API (``/sim/*``): clock, scenario, truth, stats, faults, limits, idempotency.
+"""The admin API (``/sim/*``): clock, scenario, truth, events, stats, faults, limits, idempotency.
 
 For local use only: no token is asked for. ``create_app(enable_admin=False)`` (CLI
 ``--no-admin``) leaves these routes out. Answers are plain JSON, not TikTok's envelope.
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from simulator.auction import advance, truth_report
 from simulator.core import Simulator
-from simulator.scenario import FaultsSpec, LimitsSpec, Scenario
+from simulator.scenario import FaultsSpec, LimitsSpec, MarketEvent, Scenario
 from simulator.state import fmt_time
 
 router = APIRouter(prefix="/sim", tags=["admin"])
@@ -95,8 +95,24 @@ async def post_reset(request: Request) -> dict[str, Any]:
 
 @router.get("/truth")
 async def get_truth(request: Request) -> dict[str, Any]:
-    """Hidden parameters (true CTR/CVR, fatigue, market CPA, learning) for benchmark oracles."""
+    """Hidden parameters for benchmark oracles: per ad true CTR/CVR, fatigue and events; per ad
+    group the true CPA and the spend it could absorb per day at its bid (``capacity_per_day``)."""
     return truth_report(_sim(request).state)
+
+
+@router.get("/events")
+async def get_events(request: Request) -> list[dict[str, Any]]:
+    """The market events of the run: the scenario's and those added since."""
+    return [e.model_dump(mode="json") for e in _sim(request).state.events]
+
+
+@router.post("/events")
+async def post_events(events: list[MarketEvent], request: Request) -> list[dict[str, Any]]:
+    """Add market events (``[{"at", "target": {"adgroup_name": ...}, "true_cvr_factor": 0.5}]``)."""
+    sim = _sim(request)
+    sim.state.events.extend(events)
+    sim.save()
+    return [e.model_dump(mode="json") for e in sim.state.events]
 
 
 @router.get("/stats")

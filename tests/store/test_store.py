@@ -36,6 +36,7 @@ TABLES = {
     "launch_template",
     "creation_claim",
     "change_chain",
+    "report_stat",
 }
 
 
