@@ -153,15 +153,83 @@ def allocate(
             result.held.append(move)
         elif move is not None:
             result.moves.append(move)
+    result.moves += _consolidate(groups, posterior, result, settings, target.amount, cold)
+    weights = {g.adgroup_id: float(shares[i]) for i, g in enumerate(groups)}
+    limits = {g.adgroup_id: min(float(caps[i]), _ceiling(g, settings)) for i, g in enumerate(groups)}
+    _refill(result, active, weights, limits, target.amount)
     _fit_total(result, active, target.amount, policy, hard=False)
     if account.monthly_budget:
         ids = {g.adgroup_id for g in active}
         others = sum(g.budget or 0 for g in _daily(account) if g.enabled and g.adgroup_id not in ids)
         cap = account.monthly_budget * policy.max_daily_burn_of_monthly - others
         _fit_total(result, active, cap, policy, hard=True)
-    consolidation = _consolidate(groups, posterior, result, settings, target.amount, cold)
-    result.moves += consolidation
     return result
+
+
+def _ceiling(g: AdGroupState, settings: CycleSettings) -> float:
+    """The highest budget one cycle may give ``g``: its move limit (smaller while learning)."""
+    limit = settings.learning_max_move if g.in_learning(settings.learning_conversions) else settings.max_move
+    return float(g.budget or 0) * (1 + limit)
+
+
+def _refill(
+    result: Allocation,
+    active: list[AdGroupState],
+    weights: dict[str, float],
+    limits: dict[str, float],
+    total: float,
+) -> None:
+    """Give the budget of paused ad groups to the others, by their Thompson shares, within each
+    one's move limit and capacity. A pause whose budget nobody can take yet is held back
+    (the least clear first), so pausing never silently cuts what the account spends."""
+    moves = {m.entity_id: m for m in result.moves if m.kind == "budget"}
+
+    def now(g: AdGroupState) -> float:
+        m = moves.get(g.adgroup_id)
+        return float(m.after) if m is not None and m.after is not None else float(g.budget or 0)
+
+    pauses = sorted(
+        (m for m in result.moves if m.kind == "pause" and m.entity_type == "adgroup"),
+        key=lambda m: m.inputs.get("posterior_cpa", 0.0),
+    )  # least clear (lowest CPA) first
+    while True:
+        paused = {m.entity_id for m in pauses}
+        survivors = [g for g in active if g.adgroup_id not in paused]
+        room = {g.adgroup_id: max(0.0, limits[g.adgroup_id] - now(g)) for g in survivors}
+        short = total - sum(now(g) for g in survivors)
+        if short <= sum(room.values()) + 0.01 or not pauses:
+            break
+        held = pauses.pop(0)
+        result.moves.remove(held)
+        result.held.append(
+            f"{held.name or held.entity_id}: pause held back, the others cannot take its budget yet"
+        )
+    if short <= 0.01 or not pauses:
+        return
+    ids = [g.adgroup_id for g in survivors]
+    give = _water_fill(
+        short,
+        np.array([weights[i] if room[i] > 0 else 0.0 for i in ids]) + 1e-9,
+        np.array([room[i] for i in ids]),
+    )
+    for g, extra in zip(survivors, give, strict=True):
+        if extra < 0.01:
+            continue
+        m = moves.get(g.adgroup_id)
+        if m is None:
+            m = Move(
+                kind="budget",
+                entity_type="adgroup",
+                entity_id=g.adgroup_id,
+                name=g.name,
+                before=float(g.budget or 0),
+                after=float(g.budget or 0),
+                rule="refill",
+                reason="raise: takes budget of the ad groups paused this cycle",
+            )
+            moves[g.adgroup_id] = m
+            result.moves.append(m)
+        m.after = math.floor((now(g) + float(extra)) * 100) / 100
 
 
 @dataclass(frozen=True)
@@ -372,7 +440,11 @@ def _consolidate(
                     f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
                     f"(CPA {1 / float(posterior.mean[i]):.2f})"
                 ),
-                inputs={"spend_7d": round(g.spend, 2), "conversions_7d": g.conversions},
+                inputs={
+                    "spend_7d": round(g.spend, 2),
+                    "conversions_7d": g.conversions,
+                    "posterior_cpa": round(1 / float(posterior.mean[i]), 2),
+                },
             )
         )
         result.moves = [m for m in result.moves if m.entity_id != g.adgroup_id]

@@ -186,7 +186,7 @@ def test_daily_burn_caps_the_total() -> None:
 
 def test_clearly_worse_ad_group_is_paused_with_approval_and_learning_ones_are_not() -> None:
     account = _account([_group(0, 2000, 200), _group(1, 2000, 60), _group(2, 300, 2)])
-    plan = plan_cycle(account, CycleSettings(target_cpa=10), seed=5)
+    plan = plan_cycle(account, CycleSettings(target_cpa=10, max_move=1.0), seed=5)
     pauses = {m.entity_id: m for m in plan.moves if m.kind == "pause" and m.entity_type == "adgroup"}
     assert set(pauses) == {"g1"}
     assert pauses["g1"].needs_approval and pauses["g1"].rule == "adgroup_worse"

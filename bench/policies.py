@@ -1,0 +1,157 @@
+"""The four policies the quality benchmark compares, each acting through the connector over
+HTTP once per cycle:
+
+- ``ours``: the cycle's own activities (``pull_reports``, ``decide_changes`` and the entity
+  operations), exactly as ``OptimizationCycle`` runs them, with every gated move approved;
+- ``oracle``: from ``/sim/truth``, budget to the ad groups with the lowest true CPA first, up
+  to what each can absorb, the rest paused; same total budget and guardrails, no exploration;
+- ``static``: changes nothing;
+- ``rules``: TikTok automated-rules style, once a day: pause an ad group whose 3-day CPA is
+  above 1.5x the target with spend above 2x the target; +20 % budget when below 0.8x.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio.testing import ActivityEnvironment
+
+from activities.entities import EntityActivities
+from activities.optimization import CycleActivities
+from bench.harness import POLICY, Run
+from connector.reports import integrated_report
+from models.entities import BidChange, BudgetChange, SetStatusInput, UpdateBidsInput, UpdateBudgetsInput
+from models.optimization import CycleSettings, DecideInput, Move, ReportPullInput
+
+Policy = Callable[[Run, int], Awaitable[None]]
+
+
+async def ours(run: Run, cycle: int) -> None:
+    env = ActivityEnvironment()
+    cycles, entities = CycleActivities(run.deps), EntityActivities(run.deps)
+    adv = run.advertiser_id
+    pull = await env.run(cycles.pull_reports, ReportPullInput(advertiser_id=adv))
+    settings = CycleSettings(
+        target_cpa=run.target_cpa, monthly_budget=run.monthly_budget, max_changes_per_day=10_000
+    )
+    plan = await env.run(cycles.decide_changes, DecideInput(pull=pull, settings=settings, seed=cycle))
+    await apply(run, env, entities, plan.moves, f"ours/{cycle}")
+
+
+async def apply(
+    run: Run, env: ActivityEnvironment, ops: EntityActivities, moves: list[Move], key: str
+) -> None:
+    """The cycle's batches (pauses, budgets, bids, resumes), through the entity operations."""
+    adv = run.advertiser_id
+    step = {"advertiser_id": adv, "actor": "bench", "reason": "bench"}
+    for kind, entity_type, status in (
+        ("pause", "ad", "DISABLE"),
+        ("pause", "adgroup", "DISABLE"),
+        ("resume", "adgroup", "ENABLE"),
+    ):
+        ids = [m.entity_id for m in moves if m.kind == kind and m.entity_type == entity_type]
+        if ids:
+            inp = SetStatusInput(**step, key=f"{key}/{kind}/{entity_type}", entity_type=entity_type, ids=ids,
+                                 operation_status=status)  # type: ignore[arg-type]  # fmt: skip
+            await env.run(ops.set_status, inp)
+    budgets = [
+        BudgetChange(entity_type=m.entity_type, entity_id=m.entity_id, budget=float(m.after or 0))  # type: ignore[arg-type]
+        for m in moves
+        if m.kind == "budget"
+    ]
+    if budgets:
+        await env.run(ops.update_budgets, UpdateBudgetsInput(**step, key=f"{key}/budgets", budgets=budgets))
+    bids = [
+        BidChange(adgroup_id=m.entity_id, conversion_bid_price=float(m.after or 0))
+        for m in moves
+        if m.kind == "bid"
+    ]
+    if bids:
+        await env.run(ops.update_bids, UpdateBidsInput(**step, key=f"{key}/bids", bids=bids))
+    run.changes += len(moves)
+
+
+async def static(run: Run, cycle: int) -> None:
+    return None
+
+
+async def oracle(run: Run, cycle: int) -> None:
+    truth = (await run.truth())["adgroups"]
+    groups = [g for g in await run.adgroups() if g.get("budget_mode") == "BUDGET_MODE_DAY"]
+    total = run.oracle_total
+    ranked = sorted(
+        (g for g in groups if truth[g["adgroup_id"]]["true_cpa"]),
+        key=lambda g: truth[g["adgroup_id"]]["true_cpa"],
+    )
+    plan: dict[str, float] = {}
+    left = total
+    for g in ranked:
+        if left < POLICY.min_adgroup_budget:
+            break
+        room = truth[g["adgroup_id"]]["capacity_per_day"]
+        give = min(left, max(room, POLICY.min_adgroup_budget))
+        plan[g["adgroup_id"]] = round(give, 2)
+        left -= give
+    moves: list[Move] = []
+    for g in groups:
+        gid, live = g["adgroup_id"], g["operation_status"] == "ENABLE"
+        if gid in plan:
+            if not live:
+                moves.append(
+                    Move(kind="resume", entity_type="adgroup", entity_id=gid, rule="oracle", reason="best")
+                )
+            if abs(float(g["budget"]) - plan[gid]) >= 0.01:
+                before = float(g["budget"])
+                moves.append(_budget(gid, before, plan[gid], "oracle"))
+        elif live:
+            moves.append(
+                Move(kind="pause", entity_type="adgroup", entity_id=gid, rule="oracle", reason="worse")
+            )
+    await apply(run, ActivityEnvironment(), EntityActivities(run.deps), moves, f"oracle/{cycle}")
+
+
+async def rules(run: Run, cycle: int) -> None:
+    now = await run.now()
+    if now.hour != run.first_hour:  # automated rules run once a day
+        return
+    last = (now - timedelta(hours=1)).date()
+    rows = await integrated_report(
+        run.deps.tiktok, run.advertiser_id, data_level="AUCTION_ADGROUP", dimensions=["adgroup_id"],
+        metrics=["spend", "conversion"], start=last - timedelta(days=2), end=last,
+    )  # fmt: skip
+    stats: dict[str, Any] = {r.dimensions["adgroup_id"]: r.metrics for r in rows}
+    target = run.target_cpa
+    moves: list[Move] = []
+    for g in await run.adgroups():
+        m = stats.get(g["adgroup_id"])
+        if g["operation_status"] != "ENABLE" or not m:
+            continue
+        spend, conv = float(m.get("spend") or 0), float(m.get("conversion") or 0)
+        cpa = spend / conv if conv else float("inf")
+        if cpa > 1.5 * target and spend > 2 * target:
+            moves.append(
+                Move(
+                    kind="pause", entity_type="adgroup", entity_id=g["adgroup_id"], rule="rule", reason="cpa"
+                )
+            )
+        elif cpa < 0.8 * target:
+            budget = float(g["budget"])
+            moves.append(_budget(g["adgroup_id"], budget, round(budget * 1.2, 2), "rule"))
+    await apply(run, ActivityEnvironment(), EntityActivities(run.deps), moves, f"rules/{cycle}")
+
+
+def _budget(adgroup_id: str, before: float, after: float, rule: str) -> Move:
+    return Move(
+        kind="budget",
+        entity_type="adgroup",
+        entity_id=adgroup_id,
+        before=before,
+        after=after,
+        rule=rule,
+        reason=rule,
+    )
+
+
+POLICIES: dict[str, Policy] = {"ours": ours, "oracle": oracle, "static": static, "rules": rules}
