@@ -16,6 +16,7 @@ from cli import approvals, rollback, runs
 from cli import audit as audit_cli
 from cli import replay as replay_cli
 from cli import templates as templates_cli
+from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
 from cli.common import console, masked_url
 from cli.schedules import schedule_app
@@ -39,6 +40,7 @@ app.command()(runs.dev)
 app.command()(runs.start)
 app.command()(runs.status)
 app.command()(rollback.rollback)
+app.command()(whatif_cli.whatif)
 
 
 @app.command()

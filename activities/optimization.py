@@ -10,28 +10,23 @@ that runs workflow tasks and heartbeats.
 from __future__ import annotations
 
 import asyncio
-import calendar
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
 from temporalio import activity
 
+from activities.account import load_account
 from activities.context import Dependencies
 from activities.interfaces import CycleOperations
 from connector import management
 from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
-from models.tables import AdGroupRow, AdRow, CampaignRow
-from optimizer import Account, AdGroupState, AdState, CampaignState, plan_cycle
-from store import access, mirror, reports
-from store.changes import changes_for
+from optimizer import plan_cycle
+from store import mirror, reports
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
 LATE_GRACE = timedelta(minutes=5)
-APPROVER_ROLES = ("Approver", "Admin")
 
 
 def report_rows(advertiser_id: str, level: str, grain: str, rows: list[ReportRow]) -> list[dict[str, Any]]:
@@ -121,99 +116,10 @@ class CycleActivities(CycleOperations):
 
     @activity.defn
     async def decide_changes(self, inp: DecideInput) -> CyclePlan:
-        account, approvers = await self._account(inp)
+        pull = inp.pull
+        account, approvers = await load_account(
+            self.deps.store, pull.advertiser_id, pull.as_of, inp.settings, inp.actor
+        )
         plan = await asyncio.to_thread(plan_cycle, account, inp.settings, inp.seed)
         plan.approvers = approvers
         return plan
-
-    async def _account(self, inp: DecideInput) -> tuple[Account, list[str]]:
-        pull, adv = inp.pull, inp.pull.advertiser_id
-        today = pull.as_of.date()
-        first = today - timedelta(days=6)
-        async with self.deps.store.session() as session:
-            campaigns = (await session.execute(_rows(CampaignRow, adv))).scalars().all()
-            groups = (await session.execute(_rows(AdGroupRow, adv))).scalars().all()
-            ads = (await session.execute(_rows(AdRow, adv))).scalars().all()
-            week = await reports.ad_totals(session, adv, first, today)
-            recent = await reports.ad_totals(session, adv, today - timedelta(days=1), today)
-            earlier = await reports.ad_totals(session, adv, first, today - timedelta(days=2))
-            on_day = await reports.ad_totals(session, adv, today, today)
-            month = await reports.advertiser_spend(
-                session, adv, today.replace(day=1), today - timedelta(days=1)
-            )
-            monthly = inp.settings.monthly_budget or await access.monthly_budget(session, adv)
-            mine = await changes_for(session, adv, since=datetime.now(UTC) - timedelta(days=30))
-            approvers = await access.users_with_roles(session, adv, APPROVER_ROLES)
-        start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        latest: dict[str, Any] = {}
-        changes_today = 0
-        for row in mine:
-            latest[row.entity_id] = row
-            if row.actor == inp.actor and row.created_at.replace(tzinfo=UTC) >= start_of_day:
-                changes_today += 1
-        paused_by_us = {
-            i
-            for i, row in latest.items()
-            if row.actor == inp.actor and (row.after or {}).get("operation_status") == "DISABLE"
-        }
-        by_group: dict[str, list[AdState]] = defaultdict(list)
-        for a in ads:
-            w, r, e = week.get(a.ad_id, reports.Totals()), recent.get(a.ad_id), earlier.get(a.ad_id)
-            by_group[a.adgroup_id].append(
-                AdState(
-                    a.ad_id,
-                    a.adgroup_id,
-                    name=a.name,
-                    live=a.operation_status == "ENABLE",
-                    impressions=w.impressions,
-                    clicks=w.clicks,
-                    conversions=w.conversions,
-                    spend=w.spend,
-                    recent_ctr=r.clicks / r.impressions if r and r.impressions else None,
-                    earlier_ctr=e.clicks / e.impressions if e and e.impressions else None,
-                )
-            )
-        states = []
-        for g in groups:
-            mine_ads = by_group.get(g.adgroup_id, [])
-            states.append(
-                AdGroupState(
-                    g.adgroup_id,
-                    g.campaign_id,
-                    name=g.name,
-                    enabled=g.operation_status == "ENABLE",
-                    budget=g.budget,
-                    budget_mode=g.budget_mode or "",
-                    bid_type=g.bid_type,
-                    conversion_bid_price=g.conversion_bid_price,
-                    spend=sum(a.spend for a in mine_ads),
-                    conversions=sum(a.conversions for a in mine_ads),
-                    clicks=sum(a.clicks for a in mine_ads),
-                    impressions=sum(a.impressions for a in mine_ads),
-                    spend_today=sum(on_day[a.ad_id].spend for a in mine_ads if a.ad_id in on_day),
-                    days_with_spend=max((week[a.ad_id].days for a in mine_ads if a.ad_id in week), default=0),
-                    paused_by_optimizer=g.adgroup_id in paused_by_us,
-                    ads=tuple(mine_ads),
-                )
-            )
-        account = Account(
-            adv,
-            campaigns=tuple(
-                CampaignState(
-                    c.campaign_id, c.name, c.operation_status == "ENABLE", c.budget_mode or "", c.budget
-                )
-                for c in campaigns
-            ),
-            adgroups=tuple(states),
-            monthly_budget=monthly,
-            month_spend=month,
-            day_of_month=today.day,
-            days_in_month=calendar.monthrange(today.year, today.month)[1],
-            day_elapsed=pull.as_of.hour / 24,
-            changes_today=changes_today,
-        )
-        return account, approvers
-
-
-def _rows(table: Any, advertiser_id: str) -> Any:
-    return select(table).where(col(table.advertiser_id) == advertiser_id).order_by(col(table.name))

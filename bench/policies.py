@@ -45,7 +45,7 @@ async def apply(
 ) -> None:
     """The cycle's batches (pauses, budgets, bids, resumes), through the entity operations."""
     adv = run.advertiser_id
-    step = {"advertiser_id": adv, "actor": "bench", "reason": "bench"}
+    step = {"advertiser_id": adv, "actor": "optimizer", "reason": "bench"}  # the cycle's actor
     for kind, entity_type, status in (
         ("pause", "ad", "DISABLE"),
         ("pause", "adgroup", "DISABLE"),

@@ -45,6 +45,9 @@ class CycleSettings(BaseModel):
     learning_max_move: float = Field(
         default=0.2, gt=0, le=1, description="largest budget move of an ad group in learning"
     )
+    half_life_days: float = Field(
+        default=2.0, gt=0, le=30, description="a day this old counts half as much in the posteriors"
+    )
     bid_step: float = Field(default=0.1, gt=0, le=0.3, description="largest bid change per cycle (fraction)")
     pause_probability: float = Field(
         default=0.95, gt=0.5, lt=1, description="posterior probability of being worse that pauses"

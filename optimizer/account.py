@@ -21,6 +21,8 @@ class AdState:
     spend: float = 0.0
     recent_ctr: float | None = None  # CTR of the last two days
     earlier_ctr: float | None = None  # CTR of the days before them
+    weighted_spend: float | None = None  # spend and conversions with older days discounted
+    weighted_conversions: float | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,19 @@ class AdGroupState:
     spend_today: float = 0.0
     days_with_spend: int = 0
     paused_by_optimizer: bool = False
+    idle_days: int | None = None  # days since it last spent (None: not within the window)
     ads: tuple[AdState, ...] = ()
+    weighted_spend: float | None = None  # what the posteriors see: older days count less
+    weighted_conversions: float | None = None
+
+    @property
+    def evidence(self) -> tuple[float, float]:
+        """(conversions, spend) the posteriors learn from: discounted when known, else raw. A
+        paused ad group keeps its last week as it was: it is judged by what it did, and comes
+        back to the prior only once that week is out of the window."""
+        if not self.enabled or self.weighted_spend is None or self.weighted_conversions is None:
+            return self.conversions, self.spend
+        return self.weighted_conversions, self.weighted_spend
 
     @property
     def live_ads(self) -> list[AdState]:

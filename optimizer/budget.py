@@ -26,6 +26,8 @@ from optimizer.pacing import daily_target
 from optimizer.posteriors import RatePosterior, interval, probability_best
 from policy.guardrails import LaunchPolicy
 
+RESUME_AFTER_DAYS = 2  # a paused ad group is reconsidered after this many days without spend
+CONSOLIDATE_PER_CYCLE = 1  # consolidation pauses one ad group a cycle: gradual, data keeps coming
 UNDER_DELIVERY = 0.6  # spending less than this share of its budget: no more budget
 CLEARLY_WORSE_BY = 1.5  # paused when its CPA is this many times the best's, with confidence
 
@@ -72,6 +74,13 @@ def _capacity(g: AdGroupState, account: Account) -> float:
     return math.inf
 
 
+def spend_at(g: AdGroupState, budget: float) -> float:
+    """What ``g`` would spend a day at ``budget``: capped at what it spends now if it under-delivers."""
+    if g.budget and g.days_with_spend >= 2 and g.daily_spend < UNDER_DELIVERY * g.budget:
+        return min(budget, g.daily_spend)
+    return budget
+
+
 def _water_fill(total: float, shares: np.ndarray, caps: np.ndarray) -> np.ndarray:
     """Split ``total`` by ``shares``, no group above its cap; the excess goes to the others."""
     out = np.zeros_like(shares)
@@ -111,14 +120,19 @@ def allocate(
     if cpa0 is None:
         result.notes.append("no conversions yet and no target CPA: equal split (cold start)")
         cpa0 = 1.0
+    evidence = [g.evidence for g in groups]
     posterior = RatePosterior.fit(
-        np.array([g.conversions for g in groups], dtype=float), np.array([g.spend for g in groups]), cpa0
+        np.array([c for c, _ in evidence], dtype=float), np.array([s for _, s in evidence], dtype=float), cpa0
     )
     draws = posterior.sample(rng)
     cold = conversions < settings.cold_start_conversions
     considered = [i for i, g in enumerate(groups) if g.enabled or not cold]
     p_best = np.zeros(len(groups))
     p_best[considered] = probability_best(draws[:, considered])
+    # a paused ad group comes back after resting, when sampling gives it an even chance; only
+    # the enabled and those coming back share today's budget
+    even = 1 / max(2, len(considered))
+    considered = [i for i in considered if groups[i].enabled or (_rested(groups[i]) and p_best[i] >= even)]
     shares = np.zeros(len(groups))
     if cold:
         shares[considered] = 1.0 / len(considered)
@@ -129,7 +143,12 @@ def allocate(
     else:
         floor = settings.exploration_floor
         shares[considered] = (1 - floor) * p_best[considered] + floor / len(considered)
-        result.notes.append(f"Thompson sampling over {len(considered)} ad group(s), {floor:.0%} exploring")
+        back = len(considered) - len(active)
+        result.notes.append(
+            f"Thompson sampling over {len(considered)} ad group(s)"
+            + (f" ({back} coming back)" if back else "")
+            + f", {floor:.0%} exploring"
+        )
     caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
     proposed = _water_fill(target.amount, shares, caps)
     ctx = _Round(draws, int(np.argmax(posterior.mean)), settings, policy, cold, cpa0)
@@ -156,7 +175,7 @@ def allocate(
     result.moves += _consolidate(groups, posterior, result, settings, target.amount, cold)
     weights = {g.adgroup_id: float(shares[i]) for i, g in enumerate(groups)}
     limits = {g.adgroup_id: min(float(caps[i]), _ceiling(g, settings)) for i, g in enumerate(groups)}
-    _refill(result, active, weights, limits, target.amount)
+    _refill(result, active, weights, limits, target.amount, policy.min_adgroup_budget)
     _fit_total(result, active, target.amount, policy, hard=False)
     if account.monthly_budget:
         ids = {g.adgroup_id for g in active}
@@ -164,6 +183,11 @@ def allocate(
         cap = account.monthly_budget * policy.max_daily_burn_of_monthly - others
         _fit_total(result, active, cap, policy, hard=True)
     return result
+
+
+def _rested(g: AdGroupState) -> bool:
+    """Paused long enough to be reconsidered: no spend for ``RESUME_AFTER_DAYS`` days."""
+    return g.idle_days is None or g.idle_days >= RESUME_AFTER_DAYS
 
 
 def _ceiling(g: AdGroupState, settings: CycleSettings) -> float:
@@ -178,6 +202,7 @@ def _refill(
     weights: dict[str, float],
     limits: dict[str, float],
     total: float,
+    minimum: float,
 ) -> None:
     """Give the budget of paused ad groups to the others, by their Thompson shares, within each
     one's move limit and capacity. A pause whose budget nobody can take yet is held back
@@ -195,7 +220,11 @@ def _refill(
     while True:
         paused = {m.entity_id for m in pauses}
         survivors = [g for g in active if g.adgroup_id not in paused]
-        room = {g.adgroup_id: max(0.0, limits[g.adgroup_id] - now(g)) for g in survivors}
+        # a budget set below the minimum by hand is not topped up by a few cents
+        room = {
+            g.adgroup_id: max(0.0, limits[g.adgroup_id] - now(g)) if now(g) >= minimum else 0.0
+            for g in survivors
+        }
         short = total - sum(now(g) for g in survivors)
         if short <= sum(room.values()) + 0.01 or not pauses:
             break
@@ -259,8 +288,8 @@ def _move_for(
     old = float(g.budget)
     learning = g.in_learning(settings.learning_conversions)
     name = g.name or g.adgroup_id
-    if not g.enabled:
-        if proposed >= policy.min_adgroup_budget and inputs["p_best"] >= 1 / max(2, draws.shape[1]):
+    if not g.enabled:  # only those coming back were given a share
+        if proposed >= policy.min_adgroup_budget:
             return Move(
                 kind="resume",
                 entity_type="adgroup",
@@ -273,7 +302,10 @@ def _move_for(
                 inputs=inputs,
             )
         return None
-    if may_pause and i != best and not learning and g.spend >= settings.min_adgroup_spend_in_cpa * ctx.cpa0:
+    # Evidence before a pause: twice the prior CPA spent; while learning (it may never leave
+    # learning at the minimum budget), twice that.
+    needed = settings.min_adgroup_spend_in_cpa * ctx.cpa0 * (2 if learning else 1)
+    if may_pause and i != best and g.spend >= needed:
         worse = float(np.mean(draws[:, i] * CLEARLY_WORSE_BY < draws[:, best]))
         if worse >= settings.pause_probability:
             inputs = {**inputs, "p_worse": round(worse, 3)}
@@ -313,7 +345,8 @@ def _move_for(
     if cap < math.inf and proposed > cap:
         why += f"; spends only {g.daily_spend:.2f}/day of {old:.2f}, so no more budget"
     rates = draws[:, i]
-    low, high = interval(new * rates)
+    spent = spend_at(g, new)
+    low, high = interval(spent * rates)
     return Move(
         kind="budget",
         entity_type="adgroup",
@@ -325,7 +358,10 @@ def _move_for(
         reason=f"{'raise' if new > old else 'lower'}: {why}",
         clipped_by=clipped,
         inputs=inputs,
-        expected=f"{new * float(rates.mean()):.1f} conversions/day if spent (90 %: {low:.1f}-{high:.1f})",
+        expected=(
+            f"{spent * float(rates.mean()):.1f} conversions/day (90 %: {low:.1f}-{high:.1f}) "
+            f"at {spent:.2f} spent"
+        ),
     )
 
 
@@ -419,10 +455,12 @@ def _consolidate(
         return []
     rate = float(np.average(posterior.mean[[i for i, _ in active]]))
     feedable = max(2, math.floor(total * rate / need))
-    surplus = len(active) - feedable
+    surplus = min(len(active) - feedable, CONSOLIDATE_PER_CYCLE)
     if surplus <= 0:
         return []
-    worst = sorted(starving, key=lambda ig: float(posterior.mean[ig[0]]))[:surplus]
+    # only the starving ones worse than the account's average are candidates
+    worse = [(i, g) for i, g in starving if float(posterior.mean[i]) < rate]
+    worst = sorted(worse, key=lambda ig: float(posterior.mean[ig[0]]))[:surplus]
     moves = []
     for i, g in worst:
         moves.append(

@@ -15,6 +15,7 @@ from typing import Any
 from simulator.builder import build_state
 from simulator.faults import FaultInjector
 from simulator.limits import RateLimiter
+from simulator.reporting import ReportQuery, run_report
 from simulator.scenario import FaultsSpec, LimitsSpec, Scenario, demo_scenario
 from simulator.state import load_state, save_state
 
@@ -54,6 +55,9 @@ class Stats:
         }
 
 
+REPORT_CACHE = 64
+
+
 class Simulator:
     """State and runtime services of one simulator instance."""
 
@@ -68,7 +72,20 @@ class Simulator:
         self.limiter = RateLimiter(self.state.limits)
         self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
         self.stats = Stats()
+        self._reports: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, str]]] = {}
         self.save()
+
+    # -- reports -------------------------------------------------------------------------------
+    def report(self, query: ReportQuery) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """``run_report`` once per query and simulated hour: the pages of one report (and a
+        task created from the same query) read the same rows without scanning the ledger
+        again. Only advancing the clock (or a new state) changes the ledger."""
+        key = (id(self.state), self.state.now, query.key())
+        if key not in self._reports:
+            if len(self._reports) >= REPORT_CACHE:
+                self._reports.clear()
+            self._reports[key] = run_report(self.state, query)
+        return self._reports[key]
 
     # -- lifecycle ---------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> None:

@@ -47,6 +47,14 @@ class ReportQuery:
     order_field: str | None = None
     descending: bool = True
 
+    def key(self) -> tuple[Any, ...]:
+        """Everything that decides the rows (for caching a report across its pages)."""
+        filters = tuple(sorted((k, tuple(sorted(v))) for k, v in self.filters.items()))
+        return (
+            self.advertiser_id, self.id_dimension, self.time_dimension, tuple(self.dimensions),
+            tuple(self.metrics), self.start, self.end, filters, self.order_field, self.descending,
+        )  # fmt: skip
+
 
 def _date(params: Params, name: str) -> date:
     value = params.string(name)

@@ -8,11 +8,10 @@ account's rows never have to sit in one process's memory at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -40,44 +39,20 @@ async def save_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> in
     return len(rows)
 
 
-@dataclass(frozen=True)
-class Totals:
-    spend: float = 0.0
-    impressions: float = 0.0
-    clicks: float = 0.0
-    conversions: float = 0.0
-    days: int = 0
-
-
 def _day(d: date) -> str:
     return f"{d:%Y-%m-%d} 00:00:00"
 
 
-async def ad_totals(session: AsyncSession, advertiser_id: str, first: date, last: date) -> dict[str, Totals]:
-    """Per ad: sums of its daily rows from ``first`` to ``last`` and the days it spent."""
-    spent_day = func.sum(case((col(ReportStatRow.spend) > 0, 1), else_=0))
-    stmt = (
-        select(  # type: ignore[call-overload]
-            col(ReportStatRow.object_id),
-            func.sum(ReportStatRow.spend),
-            func.sum(ReportStatRow.impressions),
-            func.sum(ReportStatRow.clicks),
-            func.sum(ReportStatRow.conversions),
-            spent_day,
-        )
-        .where(
-            col(ReportStatRow.advertiser_id) == advertiser_id,
-            col(ReportStatRow.level) == "ad",
-            col(ReportStatRow.grain) == "day",
-            col(ReportStatRow.stat_time) >= _day(first),
-            col(ReportStatRow.stat_time) <= _day(last),
-        )
-        .group_by(col(ReportStatRow.object_id))
+async def ad_days(session: AsyncSession, advertiser_id: str, first: date, last: date) -> list[ReportStatRow]:
+    """The ad-level daily rows from ``first`` to ``last`` (what the cycle weighs by age)."""
+    stmt = select(ReportStatRow).where(
+        col(ReportStatRow.advertiser_id) == advertiser_id,
+        col(ReportStatRow.level) == "ad",
+        col(ReportStatRow.grain) == "day",
+        col(ReportStatRow.stat_time) >= _day(first),
+        col(ReportStatRow.stat_time) <= _day(last),
     )
-    return {
-        str(object_id): Totals(float(s or 0), float(i or 0), float(c or 0), float(v or 0), int(d or 0))
-        for object_id, s, i, c, v, d in (await session.execute(stmt)).all()
-    }
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def advertiser_spend(session: AsyncSession, advertiser_id: str, first: date, last: date) -> float:
@@ -110,3 +85,12 @@ async def series(
         .order_by(col(ReportStatRow.stat_time), col(ReportStatRow.object_id))
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def latest_day(session: AsyncSession, advertiser_id: str) -> date | None:
+    """The newest day of ad rows pulled for the advertiser (None: nothing pulled yet)."""
+    stmt = select(func.max(ReportStatRow.stat_time)).where(
+        col(ReportStatRow.advertiser_id) == advertiser_id, col(ReportStatRow.level) == "ad"
+    )
+    newest = (await session.execute(stmt)).scalar_one_or_none()
+    return date.fromisoformat(str(newest)[:10]) if newest else None

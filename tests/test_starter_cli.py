@@ -43,7 +43,7 @@ def test_broken_json_names_line_and_column(tmp_path: Path) -> None:
 def test_unknown_and_not_yet_built_workflow_types(tmp_path: Path) -> None:
     code, out = _start(tmp_path, "{}", workflow="NoSuchThing")
     assert code == EXIT_BAD_INPUT and "AdvertiserSync" in out
-    code, out = _start(tmp_path, "{}", workflow="OptimizationCycle")
+    code, out = _start(tmp_path, "{}", workflow="DailyReport")
     assert code == EXIT_BAD_INPUT and "reserved" in out
 
 
@@ -124,3 +124,13 @@ def test_a_second_embedded_stack_says_why_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1, output
     assert f"port {port} is already in use" in output and "Traceback" not in output
     assert len(output.strip().splitlines()) <= 2, output
+
+
+def test_whatif_names_a_bad_change_and_a_store_without_reports(tmp_path: Path) -> None:
+    bad = runner.invoke(app, ["whatif", "--advertiser", "7000000000000000001", "--change", "18000=abc"])
+    assert bad.exit_code == 2 and "ADGROUP_ID=BUDGET" in bad.output
+    env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    empty = runner.invoke(
+        app, ["whatif", "--advertiser", "7000000000000000001", "--change", "1800000000000000001=150"], env=env
+    )
+    assert empty.exit_code == EXIT_BAD_INPUT and "no report rows for advertiser" in empty.output

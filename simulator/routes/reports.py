@@ -18,7 +18,7 @@ from simulator import errors
 from simulator.api import ApiContext, endpoint, paginate
 from simulator.enums import OUTPUT_FORMATS
 from simulator.errors import ApiError
-from simulator.reporting import parse_query, run_report, to_csv
+from simulator.reporting import parse_query, to_csv
 from simulator.state import ReportTask
 
 router = APIRouter()
@@ -30,7 +30,7 @@ RUNNING = ("QUEUING", "PROCESSING")
 async def integrated_report(ctx: ApiContext) -> dict[str, Any]:
     """BASIC report over the simulated ledger: rows, page_info and total_metrics."""
     query = parse_query(ctx.params, ctx.advertiser_id)
-    rows, totals = run_report(ctx.state, query)
+    rows, totals = ctx.sim.report(query)
     if ctx.params.string("query_mode") == "CHUNK":
         data: dict[str, Any] = {"list": rows}
     else:
@@ -52,7 +52,7 @@ async def create_task(ctx: ApiContext) -> dict[str, Any]:
     """Queue an async report (same parameters as the sync report, plus output_format/file_name)."""
     query = parse_query(ctx.params, ctx.advertiser_id)
     output_format = ctx.params.enum("output_format", OUTPUT_FORMATS, default="CSV_DOWNLOAD")
-    rows, _ = run_report(ctx.state, query)
+    rows, _ = ctx.sim.report(query)
     task_id = ctx.state.next_id("task")
     ctx.state.tasks[task_id] = ReportTask(
         task_id=task_id,

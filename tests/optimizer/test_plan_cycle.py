@@ -184,8 +184,9 @@ def test_daily_burn_caps_the_total() -> None:
     assert _budget_total(account, plan.moves) <= 100.0 + 1e-6  # 5 % of 2000
 
 
-def test_clearly_worse_ad_group_is_paused_with_approval_and_learning_ones_are_not() -> None:
-    account = _account([_group(0, 2000, 200), _group(1, 2000, 60), _group(2, 300, 2)])
+def test_clearly_worse_ad_groups_are_paused_with_approval_but_not_on_thin_evidence() -> None:
+    # g2 is learning and has spent less than 4 target CPAs: too little to judge it
+    account = _account([_group(0, 2000, 200), _group(1, 2000, 60), _group(2, 30, 0)])
     plan = plan_cycle(account, CycleSettings(target_cpa=10, max_move=1.0), seed=5)
     pauses = {m.entity_id: m for m in plan.moves if m.kind == "pause" and m.entity_type == "adgroup"}
     assert set(pauses) == {"g1"}
@@ -236,3 +237,16 @@ def test_large_moves_and_too_many_changes_wait_for_approval() -> None:
     plan = plan_cycle(account, CycleSettings(max_move=1.0, approval_move=0.3), seed=1)
     assert all(m.needs_approval for m in plan.moves)
     assert any("more than 100 changes today" in (m.approval_reason or "") for m in plan.moves[1:])
+
+
+def test_evidence_discounts_old_days_and_finds_fatigue() -> None:
+    from datetime import date
+
+    from optimizer.evidence import DayRow, evidence
+
+    today = date(2024, 3, 10)
+    rows = [DayRow("a", date(2024, 3, d), 10, 1000, 20 if d < 9 else 5, 1) for d in range(4, 11)]
+    e = evidence(rows, today, half_life_days=2)["a"]
+    assert (e.spend, e.conversions, e.days_with_spend, e.spend_today) == (70, 7, 7, 10)
+    assert e.weighted_spend == sum(10 * 0.5 ** (age / 2) for age in range(7))
+    assert e.recent_ctr == 0.005 and e.earlier_ctr == 0.02

@@ -1,11 +1,11 @@
-"""Report rows: a second pull of the same window replaces its rows; sums per ad over days."""
+"""Report rows: a second pull of the same window replaces its rows; rows by day, month spend."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from store import Store
-from store.reports import Totals, ad_totals, advertiser_spend, save_rows
+from store.reports import ad_days, advertiser_spend, save_rows
 
 ADV = "7300000000000000001"
 
@@ -25,9 +25,9 @@ async def test_a_second_pull_replaces_rows_and_sums_follow(store: Store) -> None
     async with store.session() as s:  # TikTok corrected the 2nd of January
         await save_rows(s, [_row("ad", "a1", "2024-01-02", 7, 1)])
     async with store.session() as s:
-        totals = await ad_totals(s, ADV, date(2024, 1, 1), date(2024, 1, 2))
-        only_second = await ad_totals(s, ADV, date(2024, 1, 2), date(2024, 1, 2))
+        rows = await ad_days(s, ADV, date(2024, 1, 1), date(2024, 1, 2))
+        second = await ad_days(s, ADV, date(2024, 1, 2), date(2024, 1, 2))
         month = await advertiser_spend(s, ADV, date(2024, 1, 1), date(2024, 1, 1))
-    assert totals["a1"] == Totals(spend=17, impressions=1700, clicks=17, conversions=2, days=2)
-    assert totals["a2"].days == 1 and only_second["a1"].spend == 7
-    assert month == 15
+    spend = {(r.object_id, r.stat_time[:10]): r.spend for r in rows}
+    assert spend == {("a1", "2024-01-01"): 10, ("a1", "2024-01-02"): 7, ("a2", "2024-01-02"): 5}
+    assert {r.object_id for r in second} == {"a1", "a2"} and month == 15

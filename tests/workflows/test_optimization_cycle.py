@@ -10,14 +10,17 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.account import load_account
 from connector import TikTokClient
 from connector.management import list_adgroups
 from models.launch import ApprovalRequest
-from models.optimization import CycleResult, CycleStatus, OptimizationCycleInput
+from models.optimization import CycleResult, CycleSettings, CycleStatus, OptimizationCycleInput
 from models.rollback import RollbackInput, RollbackResult
+from optimizer.whatif import forecast
 from store import Store, TokenCipher
 from store.changes import changes_for
 from tests.workflows.helpers import DEMO_TOKEN, running_worker
@@ -26,6 +29,7 @@ from workflows.optimization_cycle import OptimizationCycle
 from workflows.rollback import Rollback
 
 TARGET_CPA = 40.0
+SPRING_BROAD = "1800000000000000001"
 
 
 async def _advance(base: str, hours: int) -> None:
@@ -84,6 +88,16 @@ async def test_dry_run_explains_and_changes_nothing(
             OptimizationCycle.run, rerun, id=f"{wid}-rerun", task_queue=tq
         )
     assert earlier.window == "2024-01-03 10:00 to 12:00"  # a re-run looks at the hours it names
+    # what-if reads the same account the cycle decided from
+    account, approvers = await load_account(
+        store, ADV, datetime(2024, 1, 5, 10), CycleSettings(target_cpa=40)
+    )
+    assert "alice" in approvers
+    group = next(g for g in account.adgroups if g.adgroup_id == SPRING_BROAD)
+    now = forecast(account, CycleSettings(target_cpa=40), SPRING_BROAD, float(group.budget or 0))
+    double = forecast(account, CycleSettings(target_cpa=40), SPRING_BROAD, 2 * float(group.budget or 0))
+    assert now.conversions > 0 and double.conversions == pytest.approx(2 * now.conversions, rel=0.01)
+    assert now.cpa_90[0] < now.cpa < now.cpa_90[1] and now.cpa == double.cpa
 
 
 async def test_cycle_applies_gates_and_rolls_back(
