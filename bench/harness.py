@@ -40,6 +40,7 @@ class Run:
     tmp: tempfile.TemporaryDirectory[str]
     violations: list[str] = field(default_factory=list)
     changes: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)  # the cycle's settings under test
 
     @property
     def first_hour(self) -> int:

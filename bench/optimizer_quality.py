@@ -10,6 +10,7 @@ each policy should spend >= 90 % of what ``static`` spends (``spend_vs_static``)
 
     .venv/bin/python bench/optimizer_quality.py bench/scenarios/stable.json [--days 14]
         [--cycle-hours 2] [--target-cpa 40] [--seed N] [--policies ours,oracle,static,rules] [--json]
+        [--settings '{"half_life_days": 3}']
 
 Ratios are measured side by side in one run; never use them as timed assertions.
 """
@@ -33,6 +34,7 @@ from simulator.scenario import Scenario, load_scenario
 
 async def run_policy(name: str, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
     run = await start_run(scenario, args.target_cpa)
+    run.settings = json.loads(args.settings)
     started = time.perf_counter()
     try:
         begin = await run.now()
@@ -84,6 +86,9 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=None, help="replaces the scenario's seed")
     parser.add_argument("--policies", default="ours,oracle,static,rules")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--settings", default="{}", help="cycle settings to try, e.g. '{\"half_life_days\": 3}'"
+    )
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
     if args.seed is not None:

@@ -33,8 +33,13 @@ async def ours(run: Run, cycle: int) -> None:
     cycles, entities = CycleActivities(run.deps), EntityActivities(run.deps)
     adv = run.advertiser_id
     pull = await env.run(cycles.pull_reports, ReportPullInput(advertiser_id=adv))
-    settings = CycleSettings(
-        target_cpa=run.target_cpa, monthly_budget=run.monthly_budget, max_changes_per_day=10_000
+    settings = CycleSettings.model_validate(
+        {
+            "target_cpa": run.target_cpa,
+            "monthly_budget": run.monthly_budget,
+            "max_changes_per_day": 10_000,
+            **run.settings,
+        }
     )
     plan = await env.run(cycles.decide_changes, DecideInput(pull=pull, settings=settings, seed=cycle))
     await apply(run, env, entities, plan.moves, f"ours/{cycle}")

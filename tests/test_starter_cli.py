@@ -57,6 +57,7 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
         ("TokenRefresh", "token_refresh"),
         ("CampaignLaunch", "campaign_launch"),
         ("Rollback", "rollback"),
+        ("OptimizationCycle", "optimization_cycle"),
     )
     for workflow, name in pairs:
         _, model = WORKFLOWS[workflow]

@@ -250,3 +250,19 @@ def test_evidence_discounts_old_days_and_finds_fatigue() -> None:
     assert (e.spend, e.conversions, e.days_with_spend, e.spend_today) == (70, 7, 7, 10)
     assert e.weighted_spend == sum(10 * 0.5 ** (age / 2) for age in range(7))
     assert e.recent_ctr == 0.005 and e.earlier_ctr == 0.02
+
+
+def test_a_fatigued_creative_is_paused_only_while_a_fresher_one_stays() -> None:
+    def ad(name: str, recent: float, earlier: float) -> AdState:
+        converted = 18 if name == "tired" else 20  # a little behind, far from clearly worse
+        return AdState(
+            name, "g0", impressions=40_000, conversions=converted, recent_ctr=recent, earlier_ctr=earlier
+        )
+
+    def paused(*ads: AdState) -> list[str]:
+        group = AdGroupState("g0", "c1", budget=50, spend=700, conversions=40, days_with_spend=7, ads=ads)
+        plan = plan_cycle(_account([group]), CycleSettings(), seed=1)
+        return [m.entity_id for m in plan.moves if m.rule == "creative_fatigue"]
+
+    assert paused(ad("tired", 0.004, 0.012), ad("fresh", 0.011, 0.012)) == ["tired"]
+    assert paused(ad("tired", 0.004, 0.012), ad("also tired", 0.005, 0.012)) == []
