@@ -175,20 +175,21 @@ class EntityActivities(EntityOperations):
         before: dict[str, dict[str, Any]],
         after: dict[str, dict[str, Any]],
     ) -> ChangeSet:
-        done = ChangeSet()
+        made = []
         for i in ids:
             was = before[i]
             planned = inp.expected_before.get(i)
             if planned and was == after[i]:  # made by an attempt that died before recording it
                 was = {**was, **planned}
-            change = EntityChange(
-                entity_type=entity_type,
-                entity_id=i,
-                before=was,
-                after=after[i],
-                reason=inp.reasons.get(i, inp.reason),
-                actor=inp.actor,
-                key=f"{inp.key}/{i}",
+            made.append(
+                EntityChange(
+                    entity_type=entity_type,
+                    entity_id=i,
+                    before=was,
+                    after=after[i],
+                    reason=inp.reasons.get(i, inp.reason),
+                    actor=inp.actor,
+                    key=f"{inp.key}/{i}",
+                )
             )
-            done.changes.append(await changes.record(self.deps, inp.advertiser_id, change))
-        return done
+        return ChangeSet(changes=await changes.record_all(self.deps, inp.advertiser_id, made))

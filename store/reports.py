@@ -27,15 +27,13 @@ async def save_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> in
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stamp = utcnow()
-    for i in range(0, len(rows), CHUNK):
-        chunk = [{**r, "pulled_at": stamp} for r in rows[i : i + CHUNK]]
-        stmt = insert(ReportStatRow).values(chunk)
-        values = ("advertiser_id", "spend", "impressions", "clicks", "conversions", "pulled_at")
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=list(KEY), set_={c: getattr(stmt.excluded, c) for c in values}
-            )
-        )
+    stmt = insert(ReportStatRow)
+    values = ("advertiser_id", "spend", "impressions", "clicks", "conversions", "pulled_at")
+    upsert = stmt.on_conflict_do_update(
+        index_elements=list(KEY), set_={c: getattr(stmt.excluded, c) for c in values}
+    )
+    for i in range(0, len(rows), CHUNK):  # one compiled statement, executed for many rows
+        await session.execute(upsert, [{**r, "pulled_at": stamp} for r in rows[i : i + CHUNK]])
     return len(rows)
 
 
