@@ -15,7 +15,7 @@ from store import Store, TokenCipher
 from tests.workflows.helpers import running_worker
 
 
-@pytest.mark.parametrize("typo", ["CampaignLanch", "OptimizationCycle"])
+@pytest.mark.parametrize("typo", ["CampaignLanch", "DailyReport"])
 async def test_unknown_type_fails_naming_the_available_ones(
     ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, simulator: Any, typo: str
 ) -> None:
@@ -27,4 +27,4 @@ async def test_unknown_type_fails_naming_the_available_ones(
     failure = UnknownWorkflowType.find(info.value)
     assert failure is not None and failure.non_retryable
     assert typo in failure.message and "CampaignLaunch" in failure.message
-    assert ("reserved" in failure.message) == (typo == "OptimizationCycle")
+    assert ("reserved" in failure.message) == (typo == "DailyReport")
