@@ -104,16 +104,11 @@ async def oracle(run: Run, cycle: int) -> None:
         gid, live = g["adgroup_id"], g["operation_status"] == "ENABLE"
         if gid in plan:
             if not live:
-                moves.append(
-                    Move(kind="resume", entity_type="adgroup", entity_id=gid, rule="oracle", reason="best")
-                )
+                moves.append(Move.status("resume", "adgroup", gid, "", "oracle", "best"))
             if abs(float(g["budget"]) - plan[gid]) >= 0.01:
-                before = float(g["budget"])
-                moves.append(_budget(gid, before, plan[gid], "oracle"))
+                moves.append(Move.budget(gid, "", float(g["budget"]), plan[gid], "oracle", "best first"))
         elif live:
-            moves.append(
-                Move(kind="pause", entity_type="adgroup", entity_id=gid, rule="oracle", reason="worse")
-            )
+            moves.append(Move.status("pause", "adgroup", gid, "", "oracle", "worse"))
     await apply(run, ActivityEnvironment(), EntityActivities(run.deps), moves, f"oracle/{cycle}")
 
 
@@ -136,27 +131,13 @@ async def rules(run: Run, cycle: int) -> None:
         spend, conv = float(m.get("spend") or 0), float(m.get("conversion") or 0)
         cpa = spend / conv if conv else float("inf")
         if cpa > 1.5 * target and spend > 2 * target:
-            moves.append(
-                Move(
-                    kind="pause", entity_type="adgroup", entity_id=g["adgroup_id"], rule="rule", reason="cpa"
-                )
-            )
+            moves.append(Move.status("pause", "adgroup", g["adgroup_id"], "", "rule", "3-day CPA above 1.5x"))
         elif cpa < 0.8 * target:
             budget = float(g["budget"])
-            moves.append(_budget(g["adgroup_id"], budget, round(budget * 1.2, 2), "rule"))
+            moves.append(
+                Move.budget(g["adgroup_id"], "", budget, round(budget * 1.2, 2), "rule", "CPA below 0.8x")
+            )
     await apply(run, ActivityEnvironment(), EntityActivities(run.deps), moves, f"rules/{cycle}")
-
-
-def _budget(adgroup_id: str, before: float, after: float, rule: str) -> Move:
-    return Move(
-        kind="budget",
-        entity_type="adgroup",
-        entity_id=adgroup_id,
-        before=before,
-        after=after,
-        rule=rule,
-        reason=rule,
-    )
 
 
 POLICIES: dict[str, Policy] = {"ours": ours, "oracle": oracle, "static": static, "rules": rules}

@@ -106,6 +106,32 @@ class Move(BaseModel):
         clipped = f" [clipped: {', '.join(self.clipped_by)}]" if self.clipped_by else ""
         return f"{self.entity_type} {self.name or self.entity_id} {change}: {self.reason}{clipped}"
 
+    @classmethod
+    def status(
+        cls,
+        kind: Literal["pause", "resume"],
+        entity_type: Literal["adgroup", "ad"],
+        entity_id: str,
+        name: str,
+        rule: str,
+        reason: str,
+        inputs: dict[str, float] | None = None,
+    ) -> Move:
+        """A pause (ENABLE -> DISABLE) or a resume (DISABLE -> ENABLE)."""
+        before, after = ("ENABLE", "DISABLE") if kind == "pause" else ("DISABLE", "ENABLE")
+        return cls(
+            kind=kind, entity_type=entity_type, entity_id=entity_id, name=name, before=before, after=after,
+            rule=rule, reason=reason, inputs=inputs or {},
+        )  # fmt: skip
+
+    @classmethod
+    def budget(cls, adgroup_id: str, name: str, before: float, after: float, rule: str, reason: str) -> Move:
+        """A new daily budget of an ad group."""
+        return cls(
+            kind="budget", entity_type="adgroup", entity_id=adgroup_id, name=name, before=before, after=after,
+            rule=rule, reason=reason,
+        )  # fmt: skip
+
     @property
     def relative(self) -> float:
         """Relative size of a budget or bid move (0 for status moves)."""

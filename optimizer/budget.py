@@ -246,15 +246,9 @@ def _refill(
             continue
         m = moves.get(g.adgroup_id)
         if m is None:
-            m = Move(
-                kind="budget",
-                entity_type="adgroup",
-                entity_id=g.adgroup_id,
-                name=g.name,
-                before=float(g.budget or 0),
-                after=float(g.budget or 0),
-                rule="refill",
-                reason="raise: takes budget of the ad groups paused this cycle",
+            old = float(g.budget or 0)
+            m = Move.budget(
+                g.adgroup_id, g.name, old, old, "refill", "raise: takes budget of the ad groups paused"
             )
             moves[g.adgroup_id] = m
             result.moves.append(m)
@@ -290,17 +284,8 @@ def _move_for(
     name = g.name or g.adgroup_id
     if not g.enabled:  # only those coming back were given a share
         if proposed >= policy.min_adgroup_budget:
-            return Move(
-                kind="resume",
-                entity_type="adgroup",
-                entity_id=g.adgroup_id,
-                name=g.name,
-                before="DISABLE",
-                after="ENABLE",
-                rule="exploration",
-                reason=f"paused earlier; sampling now gives it {inputs['p_best']:.0%} chance to lead",
-                inputs=inputs,
-            )
+            why = f"paused earlier; sampling now gives it {inputs['p_best']:.0%} chance to lead"
+            return Move.status("resume", "adgroup", g.adgroup_id, g.name, "exploration", why, inputs)
         return None
     # Evidence before a pause: twice the prior CPA spent; while learning (it may never leave
     # learning at the minimum budget), twice that.
@@ -309,20 +294,11 @@ def _move_for(
         worse = float(np.mean(draws[:, i] * CLEARLY_WORSE_BY < draws[:, best]))
         if worse >= settings.pause_probability:
             inputs = {**inputs, "p_worse": round(worse, 3)}
-            return Move(
-                kind="pause",
-                entity_type="adgroup",
-                entity_id=g.adgroup_id,
-                name=g.name,
-                before="ENABLE",
-                after="DISABLE",
-                rule="adgroup_worse",
-                reason=(
-                    f"CPA {inputs['posterior_cpa']:.2f} is {CLEARLY_WORSE_BY}x worse than the best "
-                    f"with probability {worse:.0%} after {g.spend:.2f} spent"
-                ),
-                inputs=inputs,
+            why = (
+                f"CPA {inputs['posterior_cpa']:.2f} is {CLEARLY_WORSE_BY}x worse than the best "
+                f"with probability {worse:.0%} after {g.spend:.2f} spent"
             )
+            return Move.status("pause", "adgroup", g.adgroup_id, g.name, "adgroup_worse", why, inputs)
     limit = settings.learning_max_move if learning else settings.max_move
     clipped: list[str] = []
     new = proposed
@@ -400,16 +376,8 @@ def _fit_total(
             new = math.floor((after(g) - cut) * 100) / 100
             m = moves.get(g.adgroup_id)
             if m is None:
-                m = Move(
-                    kind="budget",
-                    entity_type="adgroup",
-                    entity_id=g.adgroup_id,
-                    name=g.name,
-                    before=float(g.budget or 0),
-                    after=new,
-                    rule=rule,
-                    reason="lower: the account's total must stay within the daily burn cap",
-                )
+                why = "lower: the account's total must stay within the daily burn cap"
+                m = Move.budget(g.adgroup_id, g.name, float(g.budget or 0), new, rule, why)
                 moves[g.adgroup_id] = m
                 result.moves.append(m)
             m.after = new
@@ -463,27 +431,16 @@ def _consolidate(
     worst = sorted(worse, key=lambda ig: float(posterior.mean[ig[0]]))[:surplus]
     moves = []
     for i, g in worst:
-        moves.append(
-            Move(
-                kind="pause",
-                entity_type="adgroup",
-                entity_id=g.adgroup_id,
-                name=g.name,
-                before="ENABLE",
-                after="DISABLE",
-                rule="consolidate",
-                reason=(
-                    f"{len(starving)} of {len(active)} ad groups cannot reach "
-                    f"{settings.learning_conversions} "
-                    f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
-                    f"(CPA {1 / float(posterior.mean[i]):.2f})"
-                ),
-                inputs={
-                    "spend_7d": round(g.spend, 2),
-                    "conversions_7d": g.conversions,
-                    "posterior_cpa": round(1 / float(posterior.mean[i]), 2),
-                },
-            )
+        why = (
+            f"{len(starving)} of {len(active)} ad groups cannot reach {settings.learning_conversions} "
+            f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
+            f"(CPA {1 / float(posterior.mean[i]):.2f})"
         )
+        inputs = {
+            "spend_7d": round(g.spend, 2),
+            "conversions_7d": g.conversions,
+            "posterior_cpa": round(1 / float(posterior.mean[i]), 2),
+        }
+        moves.append(Move.status("pause", "adgroup", g.adgroup_id, g.name, "consolidate", why, inputs))
         result.moves = [m for m in result.moves if m.entity_id != g.adgroup_id]
     return moves

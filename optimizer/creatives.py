@@ -62,17 +62,5 @@ def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Ge
             else:
                 continue
             remaining -= 1
-            moves.append(
-                Move(
-                    kind="pause",
-                    entity_type="ad",
-                    entity_id=ad.ad_id,
-                    name=ad.name,
-                    before="ENABLE",
-                    after="DISABLE",
-                    rule=rule,
-                    reason=why,
-                    inputs=inputs,
-                )
-            )
+            moves.append(Move.status("pause", "ad", ad.ad_id, ad.name, rule, why, inputs))
     return moves
