@@ -14,7 +14,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.changes import EntityChange
 from models.launch import ApprovalState, Decision
 from models.workflows import AdvertiserId, WorkflowInput
 
@@ -55,6 +54,13 @@ class CycleSettings(BaseModel):
     min_ad_impressions: int = Field(default=3000, ge=0, description="an ad needs this much data to be paused")
     min_adgroup_spend_in_cpa: float = Field(
         default=2.0, ge=0, description="an ad group needs this many target CPAs of spend to be paused"
+    )
+    max_moves: int = Field(
+        default=300,
+        ge=1,
+        le=2000,
+        description="moves one cycle makes at most (the largest first; the rest wait for the next cycle), "
+        "which keeps a big account's history small",
     )
     approve_adgroup_pauses: bool = Field(default=True, description="pausing an ad group waits for a person")
     approval_hours: float = Field(default=1.5, gt=0, le=24, description="how long gated moves wait")
@@ -226,4 +232,4 @@ class CycleResult(BaseModel):
     dropped: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     held: list[str] = Field(default_factory=list)
-    changes: list[EntityChange] = Field(default_factory=list)
+    changed: int = Field(default=0, description="change records written (each is in its activity's result)")

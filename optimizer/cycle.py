@@ -29,14 +29,35 @@ def plan_cycle(
         if _adgroup_of(account, m.entity_id) not in paused_groups
     ]
     moves = [*allocation.moves, *_campaign_caps(account, allocation.moves, p), *bids, *creatives]
+    moves, deferred = _largest(moves, settings.max_moves)
     gate(moves, settings, account.changes_today)
+    notes = list(allocation.notes)
+    if deferred:
+        notes.append(
+            f"{deferred} smaller budget move(s) wait for the next cycle (at most {settings.max_moves})"
+        )
     return CyclePlan(
         advertiser_id=account.advertiser_id,
         moves=moves,
-        notes=allocation.notes,
+        notes=notes,
         held=[*allocation.held, *bid_notes],
         daily_target=allocation.daily_target,
     )
+
+
+def _largest(moves: list[Move], limit: int) -> tuple[list[Move], int]:
+    """At most ``limit`` moves: pauses, resumes, bids and campaign caps first, then the ad
+    group budget moves that change the most money; how many were left for later."""
+    if len(moves) <= limit:
+        return moves, 0
+
+    def size(m: Move) -> float:
+        if m.kind != "budget" or m.entity_type != "adgroup":
+            return float("inf")
+        return abs(float(m.after or 0) - float(m.before or 0))
+
+    kept = {id(m) for m in sorted(moves, key=size, reverse=True)[:limit]}
+    return [m for m in moves if id(m) in kept], len(moves) - limit
 
 
 def _adgroup_of(account: Account, ad_id: str) -> str | None:

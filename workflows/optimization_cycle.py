@@ -112,7 +112,7 @@ class OptimizationCycle:
             update={
                 "applied": self._status.applied,
                 "dropped": self._status.dropped,
-                "changes": self._changes,
+                "changed": len(self._changes),
             }
         )
 

@@ -266,3 +266,15 @@ def test_a_fatigued_creative_is_paused_but_never_the_last_one() -> None:
 
     assert paused(ad("tired", 0.004, 0.012), ad("fresh", 0.011, 0.012)) == ["tired"]
     assert paused(ad("tired", 0.004, 0.012)) == []
+
+
+def test_a_cycle_makes_at_most_max_moves_the_largest_first() -> None:
+    def size(m: Move) -> float:  # pauses and bids first, then the budget moves moving most money
+        return float("inf") if m.kind != "budget" else abs(float(m.after) - float(m.before))  # type: ignore[arg-type]
+
+    groups = [_group(i, 700, 40 + 5 * i, budget=100 + i) for i in range(12)]
+    everything = plan_cycle(_account(groups), CycleSettings(), seed=4)
+    capped = plan_cycle(_account(groups), CycleSettings(max_moves=5), seed=4)
+    assert len(everything.moves) > 5 and len(capped.moves) == 5
+    assert sorted(map(size, capped.moves)) == sorted(map(size, everything.moves))[-5:]
+    assert any("wait for the next cycle" in n for n in capped.notes)

@@ -22,6 +22,7 @@ from models.optimization import CycleResult, CycleSettings, CycleStatus, Optimiz
 from models.rollback import RollbackInput, RollbackResult
 from optimizer.whatif import forecast
 from store import Store, TokenCipher
+from store.audit import audit_history, compare_with_change_log
 from store.changes import changes_for
 from tests.workflows.helpers import DEMO_TOKEN, running_worker
 from tests.workflows.launch_helpers import ADV
@@ -74,7 +75,7 @@ async def test_dry_run_explains_and_changes_nothing(
         result: CycleResult = await ts_env.client.execute_workflow(
             OptimizationCycle.run, _cycle(dry_run=True), id=wid, task_queue=tq
         )
-    assert result.outcome == "dry_run" and result.applied == [] and result.changes == []
+    assert result.outcome == "dry_run" and result.applied == [] and result.changed == 0
     assert result.proposed, result
     assert all(m.reason and m.rule for m in result.proposed)
     assert any(n.startswith("pacing:") for n in result.notes), result.notes
@@ -131,7 +132,9 @@ async def test_cycle_applies_gates_and_rolls_back(
         assert after[m.entity_id] == m.after, m.line()
     async with store.session() as s:
         rows = list(await changes_for(s, workflow_id=wid))
-    assert len(rows) == len(result.changes) > 0
+    trail = audit_history(await ts_env.client.get_workflow_handle(wid).fetch_history())
+    assert len(rows) == result.changed == len([e for e in trail if e.kind == "change"]) > 0
+    assert compare_with_change_log(trail, rows) == []
     assert all(r.actor == "optimizer" and ":" in r.reason for r in rows)
     assert undone.outcome == "rolled_back" and undone.conflicts == [], undone
     assert await _budgets(base) == before
