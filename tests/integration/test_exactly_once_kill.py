@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -44,10 +43,9 @@ from connector.client import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import LaunchResult
 from simulator import SimulatorServer
-from store import Store, TokenCipher
-from store.tokens import save_tokens
+from tests.integration.processes import free_port, seed_store, tail
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
-from tests.workflows.launch_helpers import launch_input, seed_tenant
+from tests.workflows.launch_helpers import launch_input
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,20 +109,6 @@ class Run:
     logs: list[Path] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(paths: list[Path], lines: int = 40) -> str:
-    out = []
-    for p in paths:
-        if p.exists():
-            out.append(f"--- {p.name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-lines:]))
-    return "\n".join(out)
-
-
 def _created(stats: dict[str, Any], before: dict[str, int]) -> dict[str, int]:
     return {k: stats["created"].get(k, 0) - before.get(k, 0) for k in KINDS}
 
@@ -149,22 +133,6 @@ async def _retried_activities(handle: WorkflowHandle[Any, Any]) -> list[tuple[st
     return retried
 
 
-async def _seed(db_file: Path, data_dir: Path) -> None:
-    """The worker's store: the demo tenant with its roles, and the advertiser's token encrypted
-    with the dev key the worker process reads from ``data_dir/token.key``."""
-    store = Store(f"sqlite+aiosqlite:///{db_file.as_posix()}")
-    try:
-        await store.migrate()
-        await seed_tenant(store)
-        cipher = TokenCipher.from_settings(None, "dev", data_dir)
-        async with store.session() as s:
-            await save_tokens(
-                s, cipher, advertiser_id=DEMO_ADVERTISER, app_id="demo-app", access_token=DEMO_TOKEN
-            )
-    finally:
-        await store.dispose()
-
-
 async def _run_kill_point(
     name: str, point: KillPoint, env: WorkflowEnvironment, tmp: Path, seeding: asyncio.Lock
 ) -> Run:
@@ -180,7 +148,7 @@ async def _run_kill_point(
 
         store_url = tmp / "app.db"
         async with seeding:  # alembic's migration context is process-global
-            await _seed(store_url, tmp)
+            await seed_store(store_url, tmp)
 
         task_queue = f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}"
         worker_env = {
@@ -204,7 +172,7 @@ async def _run_kill_point(
                 proc = subprocess.Popen(
                     [sys.executable, "worker.py"],
                     cwd=ROOT,
-                    env={**worker_env, "TTADS_METRICS_PORT": str(_free_port())},
+                    env={**worker_env, "TTADS_METRICS_PORT": str(free_port())},
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
@@ -237,9 +205,9 @@ async def _run_kill_point(
         # Wait until the worker is at the kill point, then kill it without warning.
         deadline = asyncio.get_running_loop().time() + REACH_S
         while not point.ready(stats := (await http.get("/sim/stats")).json()):
-            assert first.poll() is None, f"{name}: worker exited early\n{_tail(logs)}"
+            assert first.poll() is None, f"{name}: worker exited early\n{tail(logs)}"
             assert asyncio.get_running_loop().time() < deadline, (
-                f"{name}: kill point not reached: {stats['created']} {stats['faults']}\n{_tail(logs)}"
+                f"{name}: kill point not reached: {stats['created']} {stats['faults']}\n{tail(logs)}"
             )
             await asyncio.sleep(0.02)
         os.kill(first.pid, signal.SIGKILL)
@@ -260,7 +228,7 @@ async def _run_kill_point(
                 raise AssertionError(
                     f"{name}: no result {RECOVER_S:.0f} s after the kill, or the new worker exited "
                     f"(exit code {second.poll()}, pending: {pending}); a dead worker's attempt is "
-                    f"only retried after the activity's heartbeat timeout\n{_tail(logs)}"
+                    f"only retried after the activity's heartbeat timeout\n{tail(logs)}"
                 )
             await asyncio.wait({outcome}, timeout=0.5)
         result = outcome.result()
