@@ -33,6 +33,7 @@ TRACKED = (
     "operation_status",
     "secondary_status",
     "budget",
+    "bid_type",
     "conversion_bid_price",
     "bid_price",
     "campaign_name",
@@ -154,6 +155,7 @@ class EntityActivities(EntityOperations):
                 bid.adgroup_id,
                 conversion_bid_price=bid.conversion_bid_price,
                 bid_price=bid.bid_price,
+                bid_type=bid.bid_type,
                 idempotency_key=f"{inp.key}/{bid.adgroup_id}",
             )
         after = await self._snapshots(ADGROUP, adv, ids)

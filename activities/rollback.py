@@ -30,7 +30,7 @@ from models.workflows import ADVERTISER_ID
 from store.audit import audit_history
 from store.changes import recorded
 
-RESTORABLE = ("operation_status", "budget", "conversion_bid_price", "bid_price")
+RESTORABLE = ("operation_status", "budget", "bid_type", "conversion_bid_price", "bid_price")
 
 
 class RollbackActivities(RollbackOperations):
@@ -152,13 +152,14 @@ class RollbackActivities(RollbackOperations):
             )
         elif "budget" in want:
             await entities.update_campaign_budget(tiktok, adv, entity_id, want["budget"], idempotency_key=key)
-        if "conversion_bid_price" in want or "bid_price" in want:
+        if "conversion_bid_price" in want or "bid_price" in want or "bid_type" in want:
             await entities.update_adgroup_bid(
                 tiktok,
                 adv,
                 entity_id,
                 conversion_bid_price=want.get("conversion_bid_price"),
                 bid_price=want.get("bid_price"),
+                bid_type=want.get("bid_type"),
                 idempotency_key=f"{key}/bid",
             )
         if "operation_status" in want:

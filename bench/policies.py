@@ -73,6 +73,11 @@ async def apply(
         for m in moves
         if m.kind == "bid"
     ]
+    bids += [
+        BidChange(adgroup_id=m.entity_id, bid_type=m.after, conversion_bid_price=m.inputs.get("bid"))  # type: ignore[arg-type]
+        for m in moves
+        if m.kind == "bid_type"
+    ]
     if bids:
         await env.run(ops.update_bids, UpdateBidsInput(**step, key=f"{key}/bids", bids=bids))
     run.changes += len(moves)

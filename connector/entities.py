@@ -246,10 +246,14 @@ async def update_adgroup_bid(
     *,
     conversion_bid_price: float | None = None,
     bid_price: float | None = None,
+    bid_type: str | None = None,
     idempotency_key: str,
 ) -> None:
-    """Change an ad group's Cost Cap (``conversion_bid_price``) or ``bid_price``."""
+    """Change an ad group's bid strategy (``bid_type``: Cost Cap or Maximum Delivery), its Cost
+    Cap (``conversion_bid_price``) or ``bid_price``."""
     body: dict[str, Any] = {"advertiser_id": advertiser_id, "adgroup_id": adgroup_id}
+    if bid_type is not None:
+        body["bid_type"] = bid_type
     if conversion_bid_price is not None:
         body["conversion_bid_price"] = conversion_bid_price
     if bid_price is not None:

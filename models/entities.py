@@ -72,6 +72,9 @@ class UpdateBudgetsInput(EntityStep):
 
 class BidChange(BaseModel):
     adgroup_id: str
+    bid_type: Literal["BID_TYPE_CUSTOM", "BID_TYPE_NO_BID"] | None = Field(
+        default=None, description="switch between Cost Cap and Maximum Delivery"
+    )
     conversion_bid_price: float | None = Field(default=None, gt=0, description="the Cost Cap bid")
     bid_price: float | None = Field(default=None, gt=0)
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.launch import ApprovalState, Decision
 from models.workflows import AdvertiserId, WorkflowInput
 
-MoveKind = Literal["budget", "bid", "pause", "resume"]
+MoveKind = Literal["budget", "bid", "bid_type", "pause", "resume"]
 CycleOutcome = Literal["applied", "dry_run", "nothing_to_do"]
 
 

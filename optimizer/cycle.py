@@ -113,6 +113,8 @@ def gate(moves: list[Move], settings: CycleSettings, changes_today: int) -> None
             reasons.append(f"budget move of {m.relative:.0%} > {settings.approval_move:.0%}")
         if m.kind == "pause" and m.entity_type == "adgroup" and settings.approve_adgroup_pauses:
             reasons.append("pausing an ad group")
+        if m.kind == "bid_type":
+            reasons.append("switching the bid strategy (restarts learning)")
         count += 1
         if count > settings.max_changes_per_day:
             reasons.append(f"more than {settings.max_changes_per_day} changes today")

@@ -147,6 +147,21 @@ class OptimizationCycle:
             await self._batch(
                 budgets, EntityOperations.update_budgets, req_b, f"Set {len(budgets)} budget(s)"
             )
+        switches = [m for m in moves if m.kind == "bid_type"]
+        if switches:
+            req_s = UpdateBidsInput(
+                **self._step_fields(switches, f"{tag}/bid-strategies", "bid_type"),
+                bids=[
+                    BidChange(
+                        adgroup_id=m.entity_id,
+                        bid_type=m.after,
+                        conversion_bid_price=m.inputs.get("bid") if m.after == "BID_TYPE_CUSTOM" else None,
+                    )
+                    for m in switches
+                ],
+            )
+            summary = f"Switch the bid strategy of {len(switches)} ad group(s)"
+            await self._batch(switches, EntityOperations.update_bids, req_s, summary)
         bids = [m for m in moves if m.kind == "bid"]
         if bids:
             req_c = UpdateBidsInput(

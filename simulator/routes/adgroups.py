@@ -133,7 +133,8 @@ def _update_budget(ctx: ApiContext, record: dict[str, Any], budget: float) -> No
 
 @endpoint(router, "POST", "adgroup/update/", mutating=True)
 async def update_adgroup(ctx: ApiContext) -> dict[str, Any]:
-    """Change a live ad group's name, budget, bids, pacing, schedule end or targeting."""
+    """Change a live ad group's name, budget, bid strategy and bids, pacing, schedule end or
+    targeting. Switching to Cost Cap (``BID_TYPE_CUSTOM``) needs a conversion bid."""
     p = ctx.params
     record = alive(ctx, ADGROUP, p.req_str("adgroup_id"), "adgroup_id")
     placements = p.list_of("placements")
@@ -147,6 +148,16 @@ async def update_adgroup(ctx: ApiContext) -> dict[str, Any]:
         value = p.number(field_name, minimum=0)
         if value is not None:
             changes[field_name] = value
+    bid_type = p.enum("bid_type", BID_TYPES)
+    if bid_type:
+        price = changes.get("conversion_bid_price", record.get("conversion_bid_price"))
+        if (
+            bid_type == "BID_TYPE_CUSTOM"
+            and record.get("optimization_goal") in CONVERSION_GOALS
+            and not price
+        ):
+            raise missing("conversion_bid_price")
+        changes["bid_type"] = bid_type
     pacing = p.enum("pacing", PACING_MODES)
     if pacing:
         changes["pacing"] = pacing

@@ -182,3 +182,22 @@ async def test_an_attempt_that_died_after_the_change_loses_no_before(ops: Entity
     assert by_id[first].after is not None and by_id[first].after["budget"] == 75.0
     assert by_id[second].before is not None and by_id[second].before["budget"] == 50.0
     assert (by_id[first].reason, by_id[second].reason) == ("thompson: raise", "thompson: lower")
+
+
+async def test_the_bid_strategy_switches_both_ways_with_its_before(ops: EntityActivities) -> None:
+    first = (await _ids(ops))[0]
+    to_max = UpdateBidsInput(
+        advertiser_id=ADV, key="wf/strategy", actor="optimizer", reason="stalls under the cap",
+        bids=[BidChange(adgroup_id=first, bid_type="BID_TYPE_NO_BID")],
+    )  # fmt: skip
+    done = await ActivityEnvironment().run(ops.update_bids, to_max)
+    assert [(c.before["bid_type"], c.after["bid_type"]) for c in done.changes] == [  # type: ignore[index]
+        ("BID_TYPE_CUSTOM", "BID_TYPE_NO_BID")
+    ]
+    back = to_max.model_copy(
+        update={"key": "wf/strategy-back", "bids": [BidChange(adgroup_id=first, bid_type="BID_TYPE_CUSTOM",
+                                                              conversion_bid_price=26)]}
+    )  # fmt: skip
+    done = await ActivityEnvironment().run(ops.update_bids, back)
+    after = done.changes[0].after or {}
+    assert (after["bid_type"], after["conversion_bid_price"]) == ("BID_TYPE_CUSTOM", 26.0)

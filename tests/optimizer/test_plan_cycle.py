@@ -278,3 +278,15 @@ def test_a_cycle_makes_at_most_max_moves_the_largest_first() -> None:
     assert len(everything.moves) > 5 and len(capped.moves) == 5
     assert sorted(map(size, capped.moves)) == sorted(map(size, everything.moves))[-5:]
     assert any("wait for the next cycle" in n for n in capped.notes)
+
+
+def test_the_bid_strategy_switches_when_the_cap_or_the_cost_says_so() -> None:
+    # Cost Cap at the top of the band, spending 30/day of 100 at CPA 30 < 40: the cap holds it back
+    capped = _group(0, 210, 70, budget=100, bid_type="BID_TYPE_CUSTOM", conversion_bid_price=52.0)
+    # Maximum Delivery at CPA 60, 1.5x the target: Cost Cap at the target
+    loose = _group(1, 3600, 60, budget=600, bid_type="BID_TYPE_NO_BID")
+    plan = plan_cycle(_account([capped, loose]), CycleSettings(target_cpa=40), seed=1)
+    switches = {m.entity_id: m for m in plan.moves if m.kind == "bid_type"}
+    assert switches["g0"].after == "BID_TYPE_NO_BID" and "top of the band" in switches["g0"].reason
+    assert switches["g1"].after == "BID_TYPE_CUSTOM" and switches["g1"].inputs["bid"] == 40
+    assert all(m.needs_approval and "bid strategy" in (m.approval_reason or "") for m in switches.values())

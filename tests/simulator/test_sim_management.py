@@ -244,3 +244,14 @@ def test_processing_video_cannot_be_used_yet(api: httpx.Client) -> None:
     error(api.post("ad/create/", json=body), 40901)
     ok(api.get("file/video/ad/info/", params={"advertiser_id": ADV, "video_ids": f'["{video["video_id"]}"]'}))
     ok(api.post("ad/create/", json=body))
+
+
+def test_bid_strategy_switch_needs_a_cost_cap_bid(api: httpx.Client) -> None:
+    broad = {"advertiser_id": ADV, "adgroup_id": "1800000000000000001"}  # Maximum Delivery, no bid
+    assert "conversion_bid_price" in error(
+        api.post("adgroup/update/", json={**broad, "bid_type": "BID_TYPE_CUSTOM"}), 40002
+    )
+    ok(api.post("adgroup/update/", json={**broad, "bid_type": "BID_TYPE_CUSTOM", "conversion_bid_price": 30}))
+    params = {"advertiser_id": ADV, "filtering": '{"adgroup_ids": ["1800000000000000001"]}'}
+    group = ok(api.get("adgroup/get/", params=params))["list"][0]
+    assert (group["bid_type"], group["conversion_bid_price"]) == ("BID_TYPE_CUSTOM", 30)
