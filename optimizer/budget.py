@@ -132,7 +132,16 @@ def allocate(
     # a paused ad group comes back after resting, when sampling gives it an even chance; only
     # the enabled and those coming back share today's budget
     even = 1 / max(2, len(considered))
-    considered = [i for i in considered if groups[i].enabled or (_rested(groups[i]) and p_best[i] >= even)]
+    back = sorted(
+        (i for i in considered if not groups[i].enabled and _rested(groups[i]) and p_best[i] >= even),
+        key=lambda i: -p_best[i],
+    )
+    # no more back than the budget can feed out of learning: consolidation would pause them again
+    enabled = [i for i in considered if groups[i].enabled]
+    rate = float(np.mean(posterior.mean[enabled])) if enabled else 0.0
+    feedable = math.floor(target.amount * rate / (settings.learning_conversions / 7))
+    back = back[: max(0, feedable - len(enabled))]
+    considered = [*enabled, *back]
     shares = np.zeros(len(groups))
     if cold:
         shares[considered] = 1.0 / len(considered)
@@ -143,10 +152,9 @@ def allocate(
     else:
         floor = settings.exploration_floor
         shares[considered] = (1 - floor) * p_best[considered] + floor / len(considered)
-        back = len(considered) - len(active)
         result.notes.append(
             f"Thompson sampling over {len(considered)} ad group(s)"
-            + (f" ({back} coming back)" if back else "")
+            + (f" ({len(back)} coming back)" if back else "")
             + f", {floor:.0%} exploring"
         )
     caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
