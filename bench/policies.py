@@ -50,7 +50,9 @@ async def apply(
 ) -> None:
     """The cycle's batches (pauses, budgets, bids, resumes), through the entity operations."""
     adv = run.advertiser_id
-    step = {"advertiser_id": adv, "actor": "optimizer", "reason": "bench"}  # the cycle's actor
+    # the cycle's actor, and each change's reason as the workflow writes it (the rule first)
+    reasons = {m.entity_id: f"{m.rule}: {m.reason}" for m in moves}
+    step = {"advertiser_id": adv, "actor": "optimizer", "reason": "bench", "reasons": reasons}
     for kind, entity_type, status in (
         ("pause", "ad", "DISABLE"),
         ("pause", "adgroup", "DISABLE"),

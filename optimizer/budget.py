@@ -136,11 +136,19 @@ def allocate(
         (i for i in considered if not groups[i].enabled and _rested(groups[i]) and p_best[i] >= even),
         key=lambda i: -p_best[i],
     )
-    # no more back than the budget can feed out of learning: consolidation would pause them again
+    # those consolidation paused come back only while the budget can feed them out of
+    # learning (else consolidation pauses them again next cycle: churn)
     enabled = [i for i in considered if groups[i].enabled]
     rate = float(np.mean(posterior.mean[enabled])) if enabled else 0.0
-    feedable = math.floor(target.amount * rate / (settings.learning_conversions / 7))
-    back = back[: max(0, feedable - len(enabled))]
+    room = math.floor(target.amount * rate / (settings.learning_conversions / 7)) - len(enabled)
+    kept = []
+    for i in back:
+        if groups[i].paused_rule == "consolidate":
+            if room <= 0:
+                continue
+            room -= 1
+        kept.append(i)
+    back = kept
     considered = [*enabled, *back]
     shares = np.zeros(len(groups))
     if cold:
