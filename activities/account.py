@@ -45,7 +45,7 @@ async def load_account(
         latest[row.entity_id] = row
         if row.actor == actor and row.created_at.replace(tzinfo=UTC) >= start_of_day:
             changes_today += 1
-    paused_by_us = {  # ad group -> the rule that paused it (the reason starts with it)
+    paused_by_us = {  # ad group -> the rule that paused it (its change's reason starts with it)
         i: row.reason.split(":", 1)[0]
         for i, row in latest.items()
         if row.actor == actor and (row.after or {}).get("operation_status") == "DISABLE"
@@ -98,7 +98,7 @@ def _adgroup(g: AdGroupRow, ads: list[tuple[AdState, AdEvidence]], paused_by: st
         idle_days=min((e.idle_days for _, e in ads if e.idle_days is not None), default=None),
         weighted_spend=sum(e.weighted_spend for _, e in ads),
         weighted_conversions=sum(e.weighted_conversions for _, e in ads),
-        paused_by_optimizer=paused_by is not None, paused_rule=paused_by, ads=tuple(a for a, _ in ads),
+        paused_by_optimizer=paused_by is not None, ads=tuple(a for a, _ in ads),
     )  # fmt: skip
 
 

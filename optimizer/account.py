@@ -44,7 +44,6 @@ class AdGroupState:
     spend_today: float = 0.0
     days_with_spend: int = 0
     paused_by_optimizer: bool = False
-    paused_rule: str | None = None  # the rule that paused it (consolidate, adgroup_worse ...)
     idle_days: int | None = None  # days since it last spent (None: not within the window)
     ads: tuple[AdState, ...] = ()
     weighted_spend: float | None = None  # what the posteriors see: older days count less

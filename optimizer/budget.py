@@ -132,24 +132,7 @@ def allocate(
     # a paused ad group comes back after resting, when sampling gives it an even chance; only
     # the enabled and those coming back share today's budget
     even = 1 / max(2, len(considered))
-    back = sorted(
-        (i for i in considered if not groups[i].enabled and _rested(groups[i]) and p_best[i] >= even),
-        key=lambda i: -p_best[i],
-    )
-    # those consolidation paused come back only while the budget can feed them out of
-    # learning (else consolidation pauses them again next cycle: churn)
-    enabled = [i for i in considered if groups[i].enabled]
-    rate = float(np.mean(posterior.mean[enabled])) if enabled else 0.0
-    room = math.floor(target.amount * rate / (settings.learning_conversions / 7)) - len(enabled)
-    kept = []
-    for i in back:
-        if groups[i].paused_rule == "consolidate":
-            if room <= 0:
-                continue
-            room -= 1
-        kept.append(i)
-    back = kept
-    considered = [*enabled, *back]
+    considered = [i for i in considered if groups[i].enabled or (_rested(groups[i]) and p_best[i] >= even)]
     shares = np.zeros(len(groups))
     if cold:
         shares[considered] = 1.0 / len(considered)
@@ -160,9 +143,10 @@ def allocate(
     else:
         floor = settings.exploration_floor
         shares[considered] = (1 - floor) * p_best[considered] + floor / len(considered)
+        back = len(considered) - len(active)
         result.notes.append(
             f"Thompson sampling over {len(considered)} ad group(s)"
-            + (f" ({len(back)} coming back)" if back else "")
+            + (f" ({back} coming back)" if back else "")
             + f", {floor:.0%} exploring"
         )
     caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
