@@ -46,7 +46,7 @@ log = logging.getLogger("devstack")
 
 
 DEMO_HISTORY_HOURS = 3 * 24 + 10  # the demo's first cycle looks at three days and a morning
-DEMO_CYCLE = CycleSettings(target_cpa=40)
+DEMO_CYCLE = CycleSettings(target_cpa=40, approval_move=0.15)  # the demo shows the approval gate
 SIMULATED_HOUR_SECONDS = 60  # the demo market moves one simulated hour per real minute
 
 
