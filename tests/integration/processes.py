@@ -4,7 +4,9 @@ with the dev key under ``data_dir``)."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 from pathlib import Path
 
 from store import Store, TokenCipher
@@ -41,3 +43,16 @@ async def seed_store(db_file: Path, data_dir: Path) -> None:
             )
     finally:
         await store.dispose()
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every worker still running, then wait (and kill one that hangs)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -43,7 +43,7 @@ from connector.client import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import LaunchResult
 from simulator import SimulatorServer
-from tests.integration.processes import free_port, seed_store, tail
+from tests.integration.processes import free_port, seed_store, stop_workers, tail
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
@@ -179,18 +179,8 @@ async def _run_kill_point(
             procs.append(proc)
             return proc
 
-        def stop_workers() -> None:  # in a thread: the other kill points keep running
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-        stack.push_async_callback(asyncio.to_thread, stop_workers)
+        # in a thread: the other kill points keep running
+        stack.push_async_callback(asyncio.to_thread, stop_workers, procs)
 
         first = start_worker()
         launch_name = f"Kill {name} {uuid.uuid4().hex[:6]}"

@@ -25,7 +25,7 @@ from models.rollback import RollbackInput, RollbackResult
 from simulator import SimulatorServer
 from store import Store
 from store.changes import changes_for
-from tests.integration.processes import free_port, seed_store, tail
+from tests.integration.processes import free_port, seed_store, stop_workers, tail
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
@@ -114,14 +114,7 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
                 await store.dispose()
             assert len(rows) == 12 and len({r.idempotency_key for r in rows}) == 12
         finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_workers(procs)
 
 
 async def _campaign_status(base_url: str, campaign_id: str) -> str:
