@@ -5,6 +5,7 @@ change log; and a Rollback of the cycle sets everything back."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
@@ -59,18 +60,28 @@ async def _status_when(handle: WorkflowHandle[Any, Any], state: str) -> CycleSta
 
 
 async def _sleep() -> None:
-    import asyncio
-
     await asyncio.sleep(0.05)
 
 
-async def test_dry_run_explains_and_changes_nothing(
-    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
-) -> None:
-    base = fresh_simulator.base_url
+@pytest.fixture
+async def market(fresh_simulator: Any, ready: None) -> str:
+    """A simulator of the test's own, its market run for four days and a morning; its URL."""
+    base: str = fresh_simulator.base_url
     await _advance(base, 4 * 24 + 10)
+    return base
+
+
+def _worker(env: WorkflowEnvironment, store: Store, cipher: TokenCipher, base: str) -> Any:
+    """The service's worker on a fresh queue, reading TikTok's time from the simulator."""
+    return running_worker(env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock")
+
+
+async def test_dry_run_explains_and_changes_nothing(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str
+) -> None:
+    base = market
     before = await _budgets(base)
-    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+    async with _worker(ts_env, store, cipher, base) as tq:
         wid = f"optimize-{ADV}-dry-{uuid.uuid4().hex[:6]}"
         result: CycleResult = await ts_env.client.execute_workflow(
             OptimizationCycle.run, _cycle(dry_run=True), id=wid, task_queue=tq
@@ -83,7 +94,7 @@ async def test_dry_run_explains_and_changes_nothing(
     assert await _budgets(base) == before
     async with store.session() as s:
         assert list(await changes_for(s, workflow_id=wid)) == []
-    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+    async with _worker(ts_env, store, cipher, base) as tq:
         rerun = _cycle(dry_run=True).model_copy(update={"as_of": datetime(2024, 1, 3, 12, 30)})
         earlier: CycleResult = await ts_env.client.execute_workflow(
             OptimizationCycle.run, rerun, id=f"{wid}-rerun", task_queue=tq
@@ -102,12 +113,11 @@ async def test_dry_run_explains_and_changes_nothing(
 
 
 async def test_cycle_applies_gates_and_rolls_back(
-    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str
 ) -> None:
-    base = fresh_simulator.base_url
-    await _advance(base, 4 * 24 + 10)
+    base = market
     before = await _budgets(base)
-    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+    async with _worker(ts_env, store, cipher, base) as tq:
         wid = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
         handle = await ts_env.client.start_workflow(
             OptimizationCycle.run, _cycle(approval_move=0.1, max_move=0.4), id=wid, task_queue=tq
@@ -141,11 +151,10 @@ async def test_cycle_applies_gates_and_rolls_back(
 
 
 async def test_rejected_moves_are_dropped_and_the_rest_stays(
-    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str
 ) -> None:
-    base = fresh_simulator.base_url
-    await _advance(base, 4 * 24 + 10)
-    async with running_worker(ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock") as tq:
+    base = market
+    async with _worker(ts_env, store, cipher, base) as tq:
         wid = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
         handle = await ts_env.client.start_workflow(
             OptimizationCycle.run, _cycle(approval_move=0.0001), id=wid, task_queue=tq
