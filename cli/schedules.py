@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 
@@ -29,12 +30,21 @@ def create(
     target_cpa: Annotated[float | None, typer.Option(help="Cost Cap target CPA")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="cycles decide and explain only")] = False,
     paused: Annotated[bool, typer.Option("--paused", help="create it paused")] = False,
+    settings_json: Annotated[
+        str, typer.Option("--settings", help="more cycle settings as JSON, e.g. '{\"max_move\": 0.3}'")
+    ] = "{}",
 ) -> None:
     """Create optimize-<advertiser>, or update it to these settings (idempotent)."""
     from schedules import ensure_optimization_schedule
 
     try:
-        cycle = CycleSettings(target_cpa=target_cpa, dry_run=dry_run)
+        extra = json.loads(settings_json)
+    except json.JSONDecodeError as exc:
+        err.print(Text(f"--settings: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        cycle = CycleSettings.model_validate({**extra, "target_cpa": target_cpa or extra.get("target_cpa"),
+                                              "dry_run": dry_run or extra.get("dry_run", False)})  # fmt: skip
     except ValidationError as exc:
         for line in describe_validation_error(exc):
             err.print(Text(line))

@@ -135,3 +135,10 @@ def test_whatif_names_a_bad_change_and_a_store_without_reports(tmp_path: Path) -
         app, ["whatif", "--advertiser", "7000000000000000001", "--change", "1800000000000000001=150"], env=env
     )
     assert empty.exit_code == EXIT_BAD_INPUT and "no report rows for advertiser" in empty.output
+
+
+def test_schedule_create_names_a_bad_setting() -> None:
+    bad = runner.invoke(app, ["schedule", "create", "7000000000000000001", "--settings", '{"max_move": 3}'])
+    assert bad.exit_code == EXIT_BAD_INPUT and "max_move" in bad.output
+    broken = runner.invoke(app, ["schedule", "create", "7000000000000000001", "--settings", "{"])
+    assert broken.exit_code == EXIT_BAD_INPUT and "not valid JSON" in broken.output

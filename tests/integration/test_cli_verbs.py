@@ -156,3 +156,20 @@ async def test_every_verb_as_a_process(
         assert code == 0 and "would restore campaign" in out and "dry_run: 0 restored" in out, out
         code, out = await cli("rollback", wid, "--as", "ada@demo.example", "--reason", "wrong audience")
         assert code == 0 and "rolled_back: 12 restored, 0 skipped, 0 conflict(s)" in out, out
+
+        # The optimization schedule, by hand: create (with settings), list, pause, delete.
+        code, out = await cli(
+            "schedule", "create", DEMO_ADVERTISER, "--target-cpa", "40", "--dry-run", "--paused",
+            "--settings", '{"max_move": 0.3}',
+        )  # fmt: skip
+        assert code == 0 and f"created schedule optimize-{DEMO_ADVERTISER}" in out, out
+        code, out = await cli("schedule", "create", DEMO_ADVERTISER, "--target-cpa", "40", "--dry-run")
+        assert code == 0 and f"updated schedule optimize-{DEMO_ADVERTISER}" in out, out
+        code, out = await cli("schedule", "list")
+        assert code == 0 and f"optimize-{DEMO_ADVERTISER}  PAUSED" in out, out  # the pause stays
+        assert (await cli("schedule", "resume", DEMO_ADVERTISER))[0] == 0
+        code, out = await cli("schedule", "list")
+        assert code == 0 and f"optimize-{DEMO_ADVERTISER}  active  next" in out, out
+        assert (await cli("schedule", "delete", DEMO_ADVERTISER))[0] == 0
+        code, out = await cli("schedule", "pause", DEMO_ADVERTISER)
+        assert code == 1 and "no schedule" in out, out
