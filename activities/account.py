@@ -45,8 +45,8 @@ async def load_account(
         latest[row.entity_id] = row
         if row.actor == actor and row.created_at.replace(tzinfo=UTC) >= start_of_day:
             changes_today += 1
-    paused_by_us = {  # ad group -> the rule that paused it (its change's reason starts with it)
-        i: row.reason.split(":", 1)[0]
+    paused_by_us = {
+        i
         for i, row in latest.items()
         if row.actor == actor and (row.after or {}).get("operation_status") == "DISABLE"
     }
@@ -66,7 +66,7 @@ async def load_account(
             weighted_spend=e.weighted_spend, weighted_conversions=e.weighted_conversions,
         )  # fmt: skip
         by_group[a.adgroup_id].append((ad, e))
-    states = [_adgroup(g, by_group.get(g.adgroup_id, []), paused_by_us.get(g.adgroup_id)) for g in groups]
+    states = [_adgroup(g, by_group.get(g.adgroup_id, []), g.adgroup_id in paused_by_us) for g in groups]
     account = Account(
         adv,
         campaigns=tuple(
@@ -86,7 +86,7 @@ async def load_account(
     return account, approvers
 
 
-def _adgroup(g: AdGroupRow, ads: list[tuple[AdState, AdEvidence]], paused_by: str | None) -> AdGroupState:
+def _adgroup(g: AdGroupRow, ads: list[tuple[AdState, AdEvidence]], paused_by_us: bool) -> AdGroupState:
     """An ad group as the optimizer sees it: settings from the mirror, numbers of its ads."""
     return AdGroupState(
         g.adgroup_id, g.campaign_id, name=g.name, enabled=g.operation_status == "ENABLE", budget=g.budget,
@@ -98,7 +98,7 @@ def _adgroup(g: AdGroupRow, ads: list[tuple[AdState, AdEvidence]], paused_by: st
         idle_days=min((e.idle_days for _, e in ads if e.idle_days is not None), default=None),
         weighted_spend=sum(e.weighted_spend for _, e in ads),
         weighted_conversions=sum(e.weighted_conversions for _, e in ads),
-        paused_by_optimizer=paused_by is not None, ads=tuple(a for a, _ in ads),
+        paused_by_optimizer=paused_by_us, ads=tuple(a for a, _ in ads),
     )  # fmt: skip
 
 

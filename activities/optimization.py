@@ -18,21 +18,23 @@ from temporalio import activity
 from activities.account import load_account
 from activities.context import Dependencies
 from activities.interfaces import CycleOperations
-from connector import management
+from activities.sync import mirror_pages
 from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
+from models.tiktok import Ad, AdGroup, Campaign
 from optimizer import plan_cycle
 from store import mirror, reports
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
 LATE_GRACE = timedelta(minutes=5)
+ID_FIELD = {"ad": "ad_id", "adgroup": "adgroup_id", "advertiser": "advertiser_id"}  # per level
+TIME_FIELD = {"day": "stat_time_day", "hour": "stat_time_hour"}  # per grain
 
 
 def report_rows(advertiser_id: str, level: str, grain: str, rows: list[ReportRow]) -> list[dict[str, Any]]:
     """Connector rows as ``report_stat`` rows."""
-    id_field = {"ad": "ad_id", "adgroup": "adgroup_id", "advertiser": "advertiser_id"}[level]
-    time_field = "stat_time_day" if grain == "day" else "stat_time_hour"
+    id_field, time_field = ID_FIELD[level], TIME_FIELD[grain]
     out = []
     for r in rows:
         m = r.metrics
@@ -69,16 +71,13 @@ class CycleActivities(CycleOperations):
 
     @activity.defn
     async def pull_reports(self, inp: ReportPullInput) -> ReportPull:
-        tiktok, adv = self.deps.tiktok, inp.advertiser_id
+        adv = inp.advertiser_id
         as_of = await self._as_of(inp)
         today = as_of.date()
-        async with self.deps.store.session() as session:  # the mirror as TikTok has it now
-            campaigns = await mirror.upsert_campaigns(session, await management.list_campaigns(tiktok, adv))
-        async with self.deps.store.session() as session:
-            adgroups = await mirror.upsert_adgroups(session, await management.list_adgroups(tiktok, adv))
-        async with self.deps.store.session() as session:
-            ads_read = await mirror.upsert_ads(session, await management.list_ads(tiktok, adv))
-        activity.heartbeat("mirror refreshed")
+        # the mirror as TikTok has it now, page by page, as AdvertiserSync does it
+        campaigns = await mirror_pages(self.deps, adv, "campaign/get/", Campaign, mirror.upsert_campaigns)
+        adgroups = await mirror_pages(self.deps, adv, "adgroup/get/", AdGroup, mirror.upsert_adgroups)
+        ads_read = await mirror_pages(self.deps, adv, "ad/get/", Ad, mirror.upsert_ads)
         first = today - timedelta(days=inp.lookback_days - 1)
         ads = await self._report(adv, "ad", "day", first, today)
         month_start = today.replace(day=1)
@@ -98,13 +97,11 @@ class CycleActivities(CycleOperations):
         )
 
     async def _report(self, adv: str, level: str, grain: str, first: date, last: date) -> int:
-        id_field = {"ad": "ad_id", "adgroup": "adgroup_id", "advertiser": "advertiser_id"}[level]
-        time_field = "stat_time_day" if grain == "day" else "stat_time_hour"
         rows = await integrated_report(
             self.deps.tiktok,
             adv,
             data_level=f"AUCTION_{level.upper()}",
-            dimensions=[id_field, time_field],
+            dimensions=[ID_FIELD[level], TIME_FIELD[grain]],
             metrics=METRICS,
             start=first,
             end=last,

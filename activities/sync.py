@@ -25,27 +25,30 @@ T = TypeVar("T", bound=BaseModel)
 Upsert = Callable[[AsyncSession, Sequence[T]], Awaitable[SyncCounts]]
 
 
+async def mirror_pages(
+    deps: Dependencies, advertiser_id: str, path: str, model: type[T], upsert: Upsert[T]
+) -> SyncCounts:
+    """Read one kind of object from TikTok into the mirror, writing each page as it arrives
+    and heartbeating its progress (AdvertiserSync's steps and the cycle's refresh)."""
+    total = SyncCounts()
+    pages = management.iter_pages(deps.tiktok, path, advertiser_id=advertiser_id, model=model)
+    page_no = 0
+    while True:
+        try:
+            items = await anext(pages)
+        except StopAsyncIteration:
+            return total
+        page_no += 1
+        async with deps.store.session() as session:
+            total = total + await upsert(session, items)
+        activity.heartbeat({"page": page_no, "fetched": total.fetched})
+
+
 class SyncActivities(MirrorSync):
     """Bound to the worker's shared dependencies."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
-
-    async def _mirror_pages(
-        self, advertiser_id: str, path: str, model: type[T], upsert: Upsert[T]
-    ) -> SyncCounts:
-        total = SyncCounts()
-        pages = management.iter_pages(self.deps.tiktok, path, advertiser_id=advertiser_id, model=model)
-        page_no = 0
-        while True:
-            try:
-                items = await anext(pages)
-            except StopAsyncIteration:
-                return total
-            page_no += 1
-            async with self.deps.store.session() as session:
-                total = total + await upsert(session, items)
-            activity.heartbeat({"page": page_no, "fetched": total.fetched})
 
     @activity.defn
     async def sync_advertiser_info(self, advertiser_id: str) -> str | None:
@@ -57,15 +60,17 @@ class SyncActivities(MirrorSync):
 
     @activity.defn
     async def sync_campaigns(self, advertiser_id: str) -> SyncCounts:
-        return await self._mirror_pages(advertiser_id, "campaign/get/", Campaign, mirror.upsert_campaigns)
+        return await mirror_pages(
+            self.deps, advertiser_id, "campaign/get/", Campaign, mirror.upsert_campaigns
+        )
 
     @activity.defn
     async def sync_adgroups(self, advertiser_id: str) -> SyncCounts:
-        return await self._mirror_pages(advertiser_id, "adgroup/get/", AdGroup, mirror.upsert_adgroups)
+        return await mirror_pages(self.deps, advertiser_id, "adgroup/get/", AdGroup, mirror.upsert_adgroups)
 
     @activity.defn
     async def sync_ads(self, advertiser_id: str) -> SyncCounts:
-        return await self._mirror_pages(advertiser_id, "ad/get/", Ad, mirror.upsert_ads)
+        return await mirror_pages(self.deps, advertiser_id, "ad/get/", Ad, mirror.upsert_ads)
 
     @activity.defn
     async def sync_creatives(self, advertiser_id: str) -> dict[str, SyncCounts]:

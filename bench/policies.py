@@ -22,7 +22,7 @@ from activities.entities import EntityActivities
 from activities.optimization import CycleActivities
 from bench.harness import POLICY, Run
 from connector.reports import integrated_report
-from models.entities import BidChange, BudgetChange, SetStatusInput, UpdateBidsInput, UpdateBudgetsInput
+from models.moves import batches
 from models.optimization import CycleSettings, DecideInput, Move, ReportPullInput
 
 Policy = Callable[[Run, int], Awaitable[None]]
@@ -48,40 +48,14 @@ async def ours(run: Run, cycle: int) -> None:
 async def apply(
     run: Run, env: ActivityEnvironment, ops: EntityActivities, moves: list[Move], key: str
 ) -> None:
-    """The cycle's batches (pauses, budgets, bids, resumes), through the entity operations."""
-    adv = run.advertiser_id
-    # the cycle's actor, and each change's reason as the workflow writes it (the rule first)
-    reasons = {m.entity_id: f"{m.rule}: {m.reason}" for m in moves}
-    step = {"advertiser_id": adv, "actor": "optimizer", "reason": "bench", "reasons": reasons}
-    for kind, entity_type, status in (
-        ("pause", "ad", "DISABLE"),
-        ("pause", "adgroup", "DISABLE"),
-        ("resume", "adgroup", "ENABLE"),
-    ):
-        ids = [m.entity_id for m in moves if m.kind == kind and m.entity_type == entity_type]
-        if ids:
-            inp = SetStatusInput(**step, key=f"{key}/{kind}/{entity_type}", entity_type=entity_type, ids=ids,
-                                 operation_status=status)  # type: ignore[arg-type]  # fmt: skip
-            await env.run(ops.set_status, inp)
-    budgets = [
-        BudgetChange(entity_type=m.entity_type, entity_id=m.entity_id, budget=float(m.after or 0))  # type: ignore[arg-type]
-        for m in moves
-        if m.kind == "budget"
-    ]
-    if budgets:
-        await env.run(ops.update_budgets, UpdateBudgetsInput(**step, key=f"{key}/budgets", budgets=budgets))
-    bids = [
-        BidChange(adgroup_id=m.entity_id, conversion_bid_price=float(m.after or 0))
-        for m in moves
-        if m.kind == "bid"
-    ]
-    bids += [
-        BidChange(adgroup_id=m.entity_id, bid_type=m.after, conversion_bid_price=m.inputs.get("bid"))  # type: ignore[arg-type]
-        for m in moves
-        if m.kind == "bid_type"
-    ]
-    if bids:
-        await env.run(ops.update_bids, UpdateBidsInput(**step, key=f"{key}/bids", bids=bids))
+    """The cycle's own batches (``models.moves``), run on the entity operations directly."""
+    operations = {
+        "set_status": ops.set_status,
+        "update_budgets": ops.update_budgets,
+        "update_bids": ops.update_bids,
+    }
+    for batch in batches(moves, advertiser_id=run.advertiser_id, key=key, actor="optimizer"):
+        await env.run(operations[batch.operation], batch.request)
     run.changes += len(moves)
 
 

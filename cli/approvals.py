@@ -26,7 +26,7 @@ from settings import get_settings
 from temporal_client import connect, ui_link
 
 
-class Awaiting(BaseModel):
+class WaitingStatus(BaseModel):
     """What the CLI reads of any waiting workflow's status (a launch's or a cycle's)."""
 
     approval_state: str
@@ -44,12 +44,12 @@ PENDING_QUERY = (
 def _decide(name: Verdict, workflow_id: str, approver: str, reason: str | None, stage: int | None) -> None:
     settings = get_settings()
 
-    async def go() -> Awaiting | str:
+    async def go() -> WaitingStatus | str:
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
         req = ApprovalRequest(approver=approver, reason=reason, stage=stage)
         try:
-            answer: Awaiting = await handle.execute_update(name, req, result_type=Awaiting)
+            answer: WaitingStatus = await handle.execute_update(name, req, result_type=WaitingStatus)
             return answer
         except WorkflowUpdateFailedError as exc:
             refusal = ApprovalRefused.find(exc)
@@ -100,7 +100,7 @@ def pending(
         rows = []
         async for wf in client.list_workflows(PENDING_QUERY):
             try:
-                status = await client.get_workflow_handle(wf.id).query("status", result_type=Awaiting)
+                status = await client.get_workflow_handle(wf.id).query("status", result_type=WaitingStatus)
             except RPCError:
                 continue
             if approver and approver not in status.eligible_now:

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.changes import ChainLink, EntityChange
 from models.tables import ChangeChainRow, ChangeLogRow, utcnow
+from store.db import upsert_insert
 from store.tokens import as_utc
 
 LEGACY_ALG = "sha256"  # rows written before migration 0007
@@ -69,8 +69,7 @@ async def _lock_chain(session: AsyncSession, advertiser_id: str) -> ChangeChainR
     bump = update(ChangeChainRow).where(col(ChangeChainRow.advertiser_id) == advertiser_id)
     locked = await session.execute(bump.values(seq=ChangeChainRow.seq))
     if not locked.rowcount:  # type: ignore[attr-defined]
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = upsert_insert(session)
         first = insert(ChangeChainRow).values(advertiser_id=advertiser_id, seq=0, head_hash=None)
         await session.execute(first.on_conflict_do_nothing(index_elements=["advertiser_id"]))
         await session.execute(bump.values(seq=ChangeChainRow.seq))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -56,6 +58,13 @@ class Store:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` construct (with ``on_conflict_do_update`` / ``do_nothing``) for
+    the session's backend: PostgreSQL or SQLite."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _run_alembic(connection: Connection, url: str, verb: str, revision: str) -> None:

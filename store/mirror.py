@@ -10,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
 from models.tables import AdGroupRow, AdRow, AdvertiserRow, CampaignRow, CreativeRow, utcnow
 from models.tiktok import Ad, AdGroup, Advertiser, Campaign, Image, Video
 from models.workflows import SyncCounts
+from store.db import upsert_insert
 
 _CHUNK = 500
 
@@ -132,8 +132,7 @@ async def upsert_rows(
 def _upsert_statement(
     session: AsyncSession, table: type[SQLModel], key: str, rows: list[dict[str, Any]]
 ) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     stmt = insert(table).values(rows)
     updatable = [c for c in rows[0] if c != key]
     return stmt.on_conflict_do_update(

@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.tables import ReportStatRow, utcnow
+from store.db import upsert_insert
 
 KEY = ("level", "object_id", "grain", "stat_time")
 CHUNK = 500
@@ -24,8 +24,7 @@ CHUNK = 500
 
 async def save_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert or replace report rows (dicts with the table's columns); how many."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     stamp = utcnow()
     stmt = insert(ReportStatRow)
     values = ("advertiser_id", "spend", "impressions", "clicks", "conversions", "pulled_at")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -26,17 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.interfaces import CycleOperations, EntityOperations, LaunchPreparation
     from models.approval import approval_state, refusal
     from models.changes import ChangeSet, EntityChange
-    from models.entities import (
-        BidChange,
-        BudgetChange,
-        ManagedType,
-        OperationStatus,
-        SetStatusInput,
-        UpdateBidsInput,
-        UpdateBudgetsInput,
-    )
     from models.errors import ApprovalRefused
     from models.launch import ApprovalRequest, ApprovalState, Decision, Notice, Verdict
+    from models.moves import batches
     from models.optimization import (
         CycleResult,
         CycleStatus,
@@ -53,12 +45,12 @@ HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 A = TypeVar("A")
 R = TypeVar("R")
-# Order of application: pauses first (they free budget), then budgets, bids, resumes.
-STATUS_STEPS: tuple[tuple[str, ManagedType, OperationStatus], ...] = (
-    ("pause", "ad", "DISABLE"),
-    ("pause", "adgroup", "DISABLE"),
-    ("resume", "adgroup", "ENABLE"),
-)
+# The entity operations a batch of moves goes through (models.moves builds the requests).
+OPERATIONS: dict[str, Callable[[Any, Any], Awaitable[ChangeSet]]] = {
+    "set_status": EntityOperations.set_status,
+    "update_budgets": EntityOperations.update_budgets,
+    "update_bids": EntityOperations.update_bids,
+}
 
 
 @workflow.defn(name=OPTIMIZATION_CYCLE)
@@ -122,66 +114,11 @@ class OptimizationCycle:
         """Every move, batched per kind: one call for many ad group budgets, 20 ids per status."""
         if not moves:
             return
-        self._step(f"applying {len(moves)} move(s)")
-        for kind, entity_type, status in STATUS_STEPS:
-            batch = [m for m in moves if m.kind == kind and m.entity_type == entity_type]
-            if batch:
-                req = SetStatusInput(
-                    **self._step_fields(batch, f"{tag}/{entity_type}/{status.lower()}", "operation_status"),
-                    entity_type=entity_type,
-                    ids=[m.entity_id for m in batch],
-                    operation_status=status,
-                )
-                await self._batch(
-                    batch, EntityOperations.set_status, req, f"{status} {len(batch)} {entity_type}(s)"
-                )
-        budgets = [m for m in moves if m.kind == "budget"]
-        if budgets:
-            req_b = UpdateBudgetsInput(
-                **self._step_fields(budgets, f"{tag}/budgets", "budget"),
-                budgets=[
-                    BudgetChange(entity_type=m.entity_type, entity_id=m.entity_id, budget=float(m.after or 0))
-                    for m in budgets
-                ],
-            )
-            await self._batch(
-                budgets, EntityOperations.update_budgets, req_b, f"Set {len(budgets)} budget(s)"
-            )
-        switches = [m for m in moves if m.kind == "bid_type"]
-        if switches:
-            req_s = UpdateBidsInput(
-                **self._step_fields(switches, f"{tag}/bid-strategies", "bid_type"),
-                bids=[
-                    BidChange(
-                        adgroup_id=m.entity_id,
-                        bid_type=m.after,
-                        conversion_bid_price=m.inputs.get("bid") if m.after == "BID_TYPE_CUSTOM" else None,
-                    )
-                    for m in switches
-                ],
-            )
-            summary = f"Switch the bid strategy of {len(switches)} ad group(s)"
-            await self._batch(switches, EntityOperations.update_bids, req_s, summary)
-        bids = [m for m in moves if m.kind == "bid"]
-        if bids:
-            req_c = UpdateBidsInput(
-                **self._step_fields(bids, f"{tag}/bids", "conversion_bid_price"),
-                bids=[
-                    BidChange(adgroup_id=m.entity_id, conversion_bid_price=float(m.after or 0)) for m in bids
-                ],
-            )
-            await self._batch(bids, EntityOperations.update_bids, req_c, f"Set {len(bids)} Cost Cap bid(s)")
-
-    def _step_fields(self, moves: list[Move], step: str, field: str) -> dict[str, Any]:
         assert self._inp is not None
-        return {
-            "advertiser_id": self._inp.advertiser_id,
-            "key": f"{workflow.info().workflow_id}/{step}",
-            "actor": self._inp.actor,
-            "reason": "optimization cycle",
-            "reasons": {m.entity_id: f"{m.rule}: {m.reason}" for m in moves},
-            "expected_before": {m.entity_id: {field: m.before} for m in moves},
-        }
+        self._step(f"applying {len(moves)} move(s)")
+        key = f"{workflow.info().workflow_id}/{tag}"
+        for batch in batches(moves, advertiser_id=self._inp.advertiser_id, key=key, actor=self._inp.actor):
+            await self._batch(batch.moves, OPERATIONS[batch.operation], batch.request, batch.summary)
 
     async def _batch(
         self, moves: list[Move], activity: Callable[[Any, A], Awaitable[ChangeSet]], req: A, summary: str
@@ -312,16 +249,12 @@ class OptimizationCycle:
     def _set_state(self, state: ApprovalState) -> None:
         self._status.approval_state = state
         pending = state.startswith("pending")
-        self._status.eligible_now = (
-            [a for a in self._status.approvers if a != self._status_requester()] if pending else []
-        )
+        requester = self._inp.actor if self._inp else ""
+        self._status.eligible_now = [a for a in self._status.approvers if a != requester] if pending else []
         who = " or ".join(self._status.eligible_now) or "nobody"
         self._status.waiting_for = f"an approval of the gated moves from {who}" if pending else None
         workflow.upsert_search_attributes([APPROVAL_STATE.value_set(state)])
         self._details()
-
-    def _status_requester(self) -> str:
-        return self._inp.actor if self._inp else ""
 
     def _details(self) -> None:
         workflow.set_current_details(self._status.details())
@@ -330,7 +263,3 @@ class OptimizationCycle:
     def status(self) -> CycleStatus:
         """Step, window, moves applied and why, what waits for approval, what was dropped."""
         return self._status
-
-
-def scheduled_time(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "now"

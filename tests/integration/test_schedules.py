@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
@@ -17,6 +16,7 @@ from models.workflows import optimize_schedule_id
 from schedules import ensure_optimization_schedule, list_schedules
 from settings import Settings
 from store import Store, TokenCipher
+from tests.connector.sim import advance
 from tests.workflows.helpers import DEMO_TOKEN, connect_advertiser, running_worker
 from tests.workflows.launch_helpers import ADV, seed_tenant
 
@@ -44,8 +44,7 @@ async def test_schedule_triggers_cycles_and_skips_overlap(
     client, base = dev_env.client, fresh_simulator.base_url
     await seed_tenant(store)
     await connect_advertiser(store, cipher, ADV, DEMO_TOKEN)
-    async with httpx.AsyncClient() as http:
-        (await http.post(f"{base}/sim/advance", json={"hours": 100})).raise_for_status()
+    await advance(base, 100)
     clock = f"{base}/sim/clock"
     async with running_worker(client, store, cipher, base, tiktok_clock_url=clock) as tq:
         settings = Settings(task_queue=tq)

@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -25,6 +24,7 @@ from optimizer.whatif import forecast
 from store import Store, TokenCipher
 from store.audit import audit_history, compare_with_change_log
 from store.changes import changes_for
+from tests.connector.sim import advance
 from tests.workflows.helpers import DEMO_TOKEN, running_worker
 from tests.workflows.launch_helpers import ADV
 from workflows.optimization_cycle import OptimizationCycle
@@ -32,11 +32,6 @@ from workflows.rollback import Rollback
 
 TARGET_CPA = 40.0
 SPRING_BROAD = "1800000000000000001"
-
-
-async def _advance(base: str, hours: int) -> None:
-    async with httpx.AsyncClient() as http:
-        (await http.post(f"{base}/sim/advance", json={"hours": hours})).raise_for_status()
 
 
 async def _budgets(base: str) -> dict[str, float | None]:
@@ -55,19 +50,15 @@ async def _status_when(handle: WorkflowHandle[Any, Any], state: str) -> CycleSta
         status = await handle.query(OptimizationCycle.status)
         if status.approval_state == state:
             return status
-        await _sleep()
+        await asyncio.sleep(0.05)
     raise AssertionError(f"cycle never reached {state}: {status.step}")
-
-
-async def _sleep() -> None:
-    await asyncio.sleep(0.05)
 
 
 @pytest.fixture
 async def market(fresh_simulator: Any, ready: None) -> str:
     """A simulator of the test's own, its market run for four days and a morning; its URL."""
     base: str = fresh_simulator.base_url
-    await _advance(base, 4 * 24 + 10)
+    await advance(base, 4 * 24 + 10)
     return base
 
 
