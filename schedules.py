@@ -1,5 +1,6 @@
 """The Temporal Schedules that keep the optimization loop going: ``optimize-<advertiser>``
-starts ``OptimizationCycle`` every 2 hours (overlap SKIP: a cycle still running or waiting
+starts ``OptimizationCycle`` every 2 hours, ``fit-priors-<advertiser>`` starts ``PriorFit``
+once a day (overlap SKIP: a cycle still running or waiting
 for an approval is never doubled; a catch-up window so a server outage does not replay a
 day of missed cycles). Creating one that exists updates it in place, so ``schedule create``
 and connecting an advertiser are idempotent. Pause, resume and trigger work the same from
@@ -27,10 +28,18 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from models.optimization import CycleSettings, OptimizationCycleInput
-from models.workflows import ADVERTISER_ID, OPTIMIZATION_CYCLE, optimize_schedule_id
+from models.priors import PriorFitInput
+from models.workflows import (
+    ADVERTISER_ID,
+    OPTIMIZATION_CYCLE,
+    PRIOR_FIT,
+    optimize_schedule_id,
+    prior_schedule_id,
+)
 from settings import Settings
 
 EVERY = timedelta(hours=2)
+PRIOR_EVERY = timedelta(days=1)
 CATCHUP = timedelta(hours=1)
 
 
@@ -71,10 +80,19 @@ async def ensure_optimization_schedule(
     every: timedelta = EVERY,
     paused: bool = False,
 ) -> bool:
-    """Create ``optimize-<advertiser>`` or bring it in line with these settings; True if created."""
-    schedule = optimization_schedule(settings, advertiser_id, cycle or CycleSettings(), every, paused)
+    """Create ``optimize-<advertiser>`` (and the daily ``fit-priors-<advertiser>``) or bring
+    them in line with these settings; True if the cycle's schedule was created."""
+    cycle = cycle or CycleSettings()
+    priors = PriorFitInput(advertiser_id=advertiser_id, target_cpa=cycle.target_cpa)
+    await _ensure(client, prior_schedule_id(advertiser_id), prior_schedule(settings, priors, paused))
+    schedule = optimization_schedule(settings, advertiser_id, cycle, every, paused)
+    return await _ensure(client, optimize_schedule_id(advertiser_id), schedule)
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
+    """Create the schedule, or update it in place keeping an operator's pause; True if created."""
     try:
-        await client.create_schedule(optimize_schedule_id(advertiser_id), schedule)
+        await client.create_schedule(schedule_id, schedule)
         return True
     except ScheduleAlreadyRunningError:
 
@@ -82,8 +100,27 @@ async def ensure_optimization_schedule(
             schedule.state.paused = update.description.schedule.state.paused  # pausing is the operator's
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(optimize_schedule_id(advertiser_id)).update(replace)
+        await client.get_schedule_handle(schedule_id).update(replace)
         return False
+
+
+def prior_schedule(settings: Settings, inp: PriorFitInput, paused: bool) -> Schedule:
+    """``PriorFit`` once a day: the priors change slowly, and a fit takes tens of seconds."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            PRIOR_FIT,
+            inp,
+            id=prior_schedule_id(inp.advertiser_id),
+            task_queue=settings.task_queue,
+            typed_search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(ADVERTISER_ID, inp.advertiser_id)]
+            ),
+            static_summary=f"Fit the hierarchical priors of advertiser {inp.advertiser_id}",
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=PRIOR_EVERY)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
+        state=ScheduleState(paused=paused, note=f"PriorFit of advertiser {inp.advertiser_id} daily"),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,11 +132,13 @@ class ScheduleLine:
     recent: list[str]
 
 
-async def list_schedules(client: Client, prefix: str = "optimize-") -> list[ScheduleLine]:
+async def list_schedules(
+    client: Client, prefixes: tuple[str, ...] = ("optimize-", "fit-priors-")
+) -> list[ScheduleLine]:
     """The service's schedules with their state, next run and latest runs."""
     out = []
     async for entry in await client.list_schedules():
-        if not entry.id.startswith(prefix):
+        if not entry.id.startswith(prefixes):
             continue
         described = await client.get_schedule_handle(entry.id).describe()
         info, state = described.info, described.schedule.state

@@ -19,6 +19,7 @@ from cli import templates as templates_cli
 from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
 from cli.common import console, masked_url
+from cli.experiments import experiments_app
 from cli.schedules import schedule_app
 from cli.templates import templates_app
 from cli.tokens import token_app
@@ -35,6 +36,7 @@ app.command()(replay_cli.replay)
 app.command()(audit_cli.audit)
 app.add_typer(templates_app, name="templates")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(experiments_app, name="experiments")
 app.command()(templates_cli.launch)
 app.command()(runs.dev)
 app.command()(runs.start)

@@ -25,6 +25,7 @@ from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
 from activities.optimization import CycleActivities
+from activities.priors import PriorActivities
 from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
@@ -47,6 +48,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         CreativeActivities(deps),
         RollbackActivities(deps, client),
         CycleActivities(deps),
+        PriorActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

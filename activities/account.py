@@ -7,26 +7,34 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from models.optimization import CycleSettings
-from models.tables import AdGroupRow, AdRow, CampaignRow
+from models.tables import AdGroupRow, AdRow, CampaignRow, ExperimentRow
 from optimizer import Account, AdGroupState, AdState, CampaignState
 from optimizer.evidence import AdEvidence, DayRow, evidence
-from store import Store, access, reports
+from optimizer.experiments import ArmNumbers, ExperimentState
+from store import Store, access, experiments, priors, reports
 from store.changes import changes_for
 
 APPROVER_ROLES = ("Approver", "Admin")
 
 
 async def load_account(
-    store: Store, adv: str, as_of: datetime, settings: CycleSettings, actor: str = "optimizer"
+    store: Store,
+    adv: str,
+    as_of: datetime,
+    settings: CycleSettings,
+    actor: str = "optimizer",
+    cycle: str | None = None,
 ) -> tuple[Account, list[str]]:
     """The advertiser as the optimizer sees it at ``as_of`` (TikTok's time), from the mirror
-    and the stored report rows; and who may approve its moves."""
+    and the stored report rows; and who may approve its moves. ``cycle``: the deciding
+    cycle's id (experiments it ended itself still count, for a retried decision)."""
     today = as_of.date()
     first = today - timedelta(days=6)
     async with store.session() as session:
@@ -38,6 +46,11 @@ async def load_account(
         monthly = settings.monthly_budget or await access.monthly_budget(session, adv)
         mine = await changes_for(session, adv, since=datetime.now(UTC) - timedelta(days=30))
         approvers = await access.users_with_roles(session, adv, APPROVER_ROLES)
+        fit = await priors.latest(session, adv)  # the latest PriorFit; a cycle never waits for one
+        tests = [
+            (row, await experiments.arm_totals(session, row, today))
+            for row in await experiments.running(session, adv, cycle)
+        ]
     start_of_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     latest: dict[str, Any] = {}
     changes_today = 0
@@ -82,8 +95,44 @@ async def load_account(
         days_in_month=calendar.monthrange(today.year, today.month)[1],
         day_elapsed=as_of.hour / 24,
         changes_today=changes_today,
+        experiments=tuple(experiment_state(row, totals, groups, ads, as_of) for row, totals in tests),
+        priors={c: (p[0], p[1]) for c, p in fit.campaigns.items()} if fit else {},
+        account_prior=(fit.advertiser[0], fit.advertiser[1]) if fit and len(fit.advertiser) == 2 else None,
+        priors_note=f"priors: hierarchical fit of the days to {fit.through_day} ({fit.summary})"
+        if fit
+        else "",
     )
     return account, approvers
+
+
+def experiment_state(
+    row: ExperimentRow,
+    totals: dict[str, tuple[float, float]],
+    groups: Sequence[AdGroupRow],
+    ads: Sequence[AdRow],
+    as_of: datetime,
+) -> ExperimentState:
+    """A running experiment with its arms' numbers since it started (TikTok's dates)."""
+    names = {g.adgroup_id: (g.name, g.budget) for g in groups} | {a.ad_id: (a.name, None) for a in ads}
+    started = datetime.combine(date.fromisoformat(row.start_day), datetime.min.time())
+    return ExperimentState(
+        experiment_id=row.experiment_id,
+        name=row.name,
+        kind=row.kind,  # type: ignore[arg-type]
+        policy=row.policy,  # type: ignore[arg-type]
+        entity_type=row.entity_type,  # type: ignore[arg-type]
+        arms=tuple(
+            ArmNumbers(
+                arm, names.get(arm, (arm, None))[0], *totals[arm], budget=names.get(arm, (arm, None))[1]
+            )
+            for arm in row.arms
+        ),
+        baseline_cpa=row.baseline_cpa,
+        alpha=row.alpha,
+        planned_conversions=row.planned_conversions,
+        planned_days=row.planned_days,
+        days_running=(as_of - started).total_seconds() / 86400,
+    )
 
 
 def _adgroup(g: AdGroupRow, ads: list[tuple[AdState, AdEvidence]], paused_by_us: bool) -> AdGroupState:

@@ -33,6 +33,7 @@ from models.launch import (
     Uploaded,
 )
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
+from models.priors import PriorFitInput, PriorFitResult
 from models.rollback import Restored, RestoreInput, RollbackTarget, TargetChanges
 from models.workflows import SyncCounts, TokenState
 
@@ -164,6 +165,15 @@ class CycleOperations:
         raise NotImplementedError
 
 
+class PriorOperations:
+    """``PriorFit``: the hierarchical model, fitted away from the workflow threads."""
+
+    @activity.defn
+    async def fit_priors(self, inp: PriorFitInput) -> PriorFitResult:
+        """Fit advertiser -> campaign -> ad group priors to the stored rows; save the latest."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -172,4 +182,5 @@ INTERFACES: tuple[type, ...] = (
     CreativeUploads,
     RollbackOperations,
     CycleOperations,
+    PriorOperations,
 )

@@ -23,7 +23,7 @@ from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.tiktok import Ad, AdGroup, Campaign
 from optimizer import plan_cycle
-from store import mirror, reports
+from store import experiments, mirror, reports
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
@@ -115,8 +115,22 @@ class CycleActivities(CycleOperations):
     async def decide_changes(self, inp: DecideInput) -> CyclePlan:
         pull = inp.pull
         account, approvers = await load_account(
-            self.deps.store, pull.advertiser_id, pull.as_of, inp.settings, inp.actor
+            self.deps.store, pull.advertiser_id, pull.as_of, inp.settings, inp.actor, inp.cycle
         )
         plan = await asyncio.to_thread(plan_cycle, account, inp.settings, inp.seed)
         plan.approvers = approvers
+        if plan.experiments and not inp.settings.dry_run:
+            await self._record(plan, inp.cycle or "a cycle")
         return plan
+
+    async def _record(self, plan: CyclePlan, cycle: str) -> None:
+        """Each experiment's look in the store; an experiment the look ended is ended, once."""
+        async with self.deps.store.session() as session:
+            looks = [(r.experiment_id, r.model_dump(mode="json")) for r in plan.experiments]
+            await experiments.record_looks(
+                session,
+                [look for look, r in zip(looks, plan.experiments, strict=True) if r.verdict == "running"],
+            )
+            for (experiment_id, result), r in zip(looks, plan.experiments, strict=True):
+                if r.verdict != "running":
+                    await experiments.conclude(session, experiment_id, r.verdict, result, by=cycle)

@@ -31,7 +31,9 @@ async def mirror_pages(
     """Read one kind of object from TikTok into the mirror, writing each page as it arrives
     and heartbeating its progress (AdvertiserSync's steps and the cycle's refresh)."""
     total = SyncCounts()
-    pages = management.iter_pages(deps.tiktok, path, advertiser_id=advertiser_id, model=model)
+    pages = management.iter_pages(
+        deps.tiktok, path, advertiser_id=advertiser_id, model=model, page_size=management.MIRROR_PAGE_SIZE
+    )
     page_no = 0
     while True:
         try:

@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, run_client
 from models.optimization import CycleSettings
-from models.workflows import describe_validation_error, optimize_schedule_id
+from models.workflows import describe_validation_error, optimize_schedule_id, prior_schedule_id
 from settings import get_settings
 from temporal_client import connect
 
@@ -81,6 +81,11 @@ def _on_schedule(advertiser_id: str, what: str, op: str, note: str | None = None
                 await handle.trigger()
             else:
                 await handle.delete()
+                try:  # the advertiser's daily prior fit goes with it
+                    await client.get_schedule_handle(prior_schedule_id(advertiser_id)).delete()
+                except RPCError as gone:
+                    if gone.status != RPCStatusCode.NOT_FOUND:
+                        raise
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 err.print(f"no schedule {sid}: create it with `starter.py schedule create {advertiser_id}`")
@@ -110,7 +115,7 @@ def trigger(advertiser_id: Advertiser) -> None:
 
 @schedule_app.command("delete")
 def delete(advertiser_id: Advertiser) -> None:
-    """Delete the schedule; runs already started go on."""
+    """Delete the schedule (and its daily fit-priors-<advertiser>); runs already started go on."""
     _on_schedule(advertiser_id, "deleted", "delete")
 
 

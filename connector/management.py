@@ -16,6 +16,7 @@ from models.tiktok import Ad, AdGroup, Advertiser, Campaign, PageInfo
 T = TypeVar("T", bound=BaseModel)
 
 PAGE_SIZE = 100  # TikTok allows up to 1000 on some endpoints; 100 keeps answers small.
+MIRROR_PAGE_SIZE = 1000  # reading a whole account: TikTok's largest page, a tenth of the calls
 MAX_IDS_PER_FILTER = 100
 
 

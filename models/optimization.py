@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.experiments import ExperimentReport
 from models.launch import ApprovalState, Decision
 from models.workflows import AdvertiserId, WorkflowInput
 
@@ -175,6 +176,9 @@ class DecideInput(BaseModel):
     settings: CycleSettings = Field(default_factory=CycleSettings)
     seed: int = 0
     actor: str = "optimizer"
+    cycle: str | None = Field(
+        default=None, description="the deciding cycle's workflow id (experiments it ends)"
+    )
 
 
 class CyclePlan(BaseModel):
@@ -186,6 +190,7 @@ class CyclePlan(BaseModel):
     held: list[str] = Field(default_factory=list, description="moves not made, and why (learning ...)")
     daily_target: float | None = None
     approvers: list[str] = Field(default_factory=list)
+    experiments: list[ExperimentReport] = Field(default_factory=list, description="each running one's look")
 
 
 class CycleStatus(BaseModel):
@@ -207,6 +212,20 @@ class CycleStatus(BaseModel):
     gated: list[Move] = Field(default_factory=list, description="moves waiting for, or denied, approval")
     dropped: list[str] = Field(default_factory=list)
 
+    def brief(self) -> CycleApproval:
+        return CycleApproval(
+            step=self.step,
+            approval_state=self.approval_state,
+            waiting_for=self.waiting_for,
+            eligible_now=self.eligible_now,
+            deadline=self.deadline,
+            decisions=self.decisions,
+            refused=self.refused,
+            applied=len(self.applied),
+            gated=len(self.gated),
+            dropped=len(self.dropped),
+        )
+
     def details(self) -> str:
         """The Web UI's current details: what it waits for, what it changed and why (markdown)."""
         lines = [f"**{self.step}**" + (f" (window {self.window})" if self.window else "")]
@@ -223,12 +242,31 @@ class CycleStatus(BaseModel):
         return "\n".join(lines)
 
 
+class CycleApproval(BaseModel):
+    """What ``approve`` / ``reject`` answer: the approval's state and counts; each move with
+    its inputs is in the ``status`` query (history keeps it once, in the decision)."""
+
+    step: str
+    approval_state: ApprovalState
+    waiting_for: str | None = None
+    eligible_now: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+    decisions: list[Decision] = Field(default_factory=list)
+    refused: list[str] = Field(default_factory=list)
+    applied: int = 0
+    gated: int = 0
+    dropped: int = 0
+
+
 class CycleResult(BaseModel):
+    """The cycle's outcome in a few lines per move: the moves themselves, with their inputs,
+    are in the decision's result and the ``status`` query, the changes in the apply steps'."""
+
     outcome: CycleOutcome
     advertiser_id: str
     window: str
-    applied: list[Move] = Field(default_factory=list)
-    proposed: list[Move] = Field(default_factory=list, description="a dry run's moves")
+    applied: list[str] = Field(default_factory=list, description="one line per move applied")
+    proposed: list[str] = Field(default_factory=list, description="a dry run's moves, one line each")
     dropped: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     held: list[str] = Field(default_factory=list)

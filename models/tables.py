@@ -269,4 +269,51 @@ class ReportStatRow(SQLModel, table=True):
     pulled_at: datetime = _ts()
 
 
+class ExperimentRow(SQLModel, table=True):
+    """An experiment (FR-4) as registered, and how it ended: ``status`` is ``running`` until
+    a cycle (or an operator) ends it; ``result`` is the last look (``ExperimentReport``)."""
+
+    __tablename__ = "experiment"
+    __table_args__ = (Index("ix_experiment_advertiser", "advertiser_id", "status"),)
+
+    experiment_id: str = Field(primary_key=True, max_length=128)
+    advertiser_id: str = Field(max_length=32)
+    name: str = Field(max_length=128)
+    kind: str = Field(max_length=8)
+    policy: str = Field(max_length=16)
+    entity_type: str = Field(max_length=8)
+    arms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    baseline_cpa: float
+    mde: float
+    power: float
+    alpha: float
+    planned_conversions: int
+    planned_days: float
+    start_day: str = Field(max_length=10, description="TikTok's date the experiment's numbers start from")
+    status: str = Field(default="running", max_length=16)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _ts()
+    ended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    ended_by: str | None = Field(
+        default=None, max_length=256, description="the cycle (workflow id) or person"
+    )
+
+
+class PriorFitRow(SQLModel, table=True):
+    """The latest hierarchical fit of an advertiser (``PriorFit``): Gamma (shape, rate) of
+    conversions per unit of spend for a new ad group of each campaign, and of the account."""
+
+    __tablename__ = "prior_fit"
+
+    advertiser_id: str = Field(primary_key=True, max_length=32)
+    through_day: str = Field(default="", max_length=10, description="the last report day it learnt from")
+    campaigns: dict[str, list[float]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    advertiser: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    groups: int = 0
+    summary: str = ""
+    seconds: float = 0.0
+    fitted_at: datetime = _ts()
+
+
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

@@ -26,6 +26,7 @@ AUDIENCE_SYNC = "AudienceSync"
 CONVERSION_UPLOAD = "ConversionUpload"
 TOKEN_REFRESH = "TokenRefresh"
 DAILY_REPORT = "DailyReport"
+PRIOR_FIT = "PriorFit"
 
 WORKFLOW_TYPES = (
     ADVERTISER_SYNC,
@@ -38,6 +39,7 @@ WORKFLOW_TYPES = (
     CONVERSION_UPLOAD,
     TOKEN_REFRESH,
     DAILY_REPORT,
+    PRIOR_FIT,
 )
 
 # Search attributes (Keyword), registered by `make demo` and documented for production.
@@ -56,6 +58,11 @@ def sync_id(advertiser_id: str) -> str:
 def token_refresh_id(advertiser_id: str) -> str:
     """``token-refresh-<advertiser>``: the one TokenRefresh of an advertiser."""
     return f"token-refresh-{advertiser_id}"
+
+
+def prior_schedule_id(advertiser_id: str) -> str:
+    """``fit-priors-<advertiser>``: the daily schedule of an advertiser's PriorFit."""
+    return f"fit-priors-{advertiser_id}"
 
 
 def optimize_schedule_id(advertiser_id: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from optimizer.experiments import ExperimentState
+
 
 @dataclass(frozen=True)
 class AdState:
@@ -94,6 +96,11 @@ class Account:
     days_in_month: int = 30
     day_elapsed: float = 0.0  # share of today's traffic already past (hour-of-day curve)
     changes_today: int = 0  # changes the optimizer already made today
+    experiments: tuple[ExperimentState, ...] = ()  # running ones: their arms are left to them
+    # the hierarchical fit (PriorFit): Gamma (shape, rate) per campaign, and for the account
+    priors: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
+    account_prior: tuple[float, float] | None = None
+    priors_note: str = ""
     campaign_index: dict[str, CampaignState] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

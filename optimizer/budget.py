@@ -16,14 +16,14 @@ their budget), the worst of them are paused to consolidate budget.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from models.optimization import CycleSettings, Move
 from optimizer.account import Account, AdGroupState
 from optimizer.pacing import daily_target
-from optimizer.posteriors import RatePosterior, interval, probability_best
+from optimizer.posteriors import PRIOR_CONVERSIONS, RatePosterior, probability_best
 from policy.guardrails import LaunchPolicy
 
 RESUME_AFTER_DAYS = 2  # a paused ad group is reconsidered after this many days without spend
@@ -102,18 +102,29 @@ def _water_fill(total: float, shares: np.ndarray, caps: np.ndarray) -> np.ndarra
 
 
 def allocate(
-    account: Account, settings: CycleSettings, rng: np.random.Generator, policy: LaunchPolicy
+    account: Account,
+    settings: CycleSettings,
+    rng: np.random.Generator,
+    policy: LaunchPolicy,
+    frozen: frozenset[str] = frozenset(),
 ) -> Allocation:
+    """Budgets, pauses and resumes of the ad groups; ``frozen`` ones (arms of experiments)
+    keep their budgets, which the others' share of the day's target leaves out."""
     result = Allocation()
-    groups = _eligible(account)
+    everyone = _eligible(account)
+    kept = float(sum(g.budget or 0 for g in everyone if g.enabled and g.adgroup_id in frozen))
+    groups = [g for g in everyone if g.adgroup_id not in frozen]
     active = [g for g in groups if g.enabled]
     if not active:
         result.notes.append("no enabled ad group with a daily budget and a live ad: budgets untouched")
         return result
     current = float(sum(g.budget or 0 for g in active))
-    target = daily_target(account, current, settings.max_move, policy)
+    target = daily_target(account, current + kept, settings.max_move, policy)
     result.daily_target = round(target.amount, 2)
     result.notes.append(target.note)
+    if kept:
+        target = replace(target, amount=max(0.0, target.amount - kept))
+        result.notes.append(f"{kept:.2f}/day of experiment arms left as it is; the others share the rest")
     cpa0 = prior_cpa(account, settings)
     cpa0 = max(cpa0, 0.01) if cpa0 is not None else None
     conversions = sum(g.conversions for g in account.adgroups)
@@ -122,8 +133,13 @@ def allocate(
         cpa0 = 1.0
     evidence = [g.evidence for g in groups]
     posterior = RatePosterior.fit(
-        np.array([c for c, _ in evidence], dtype=float), np.array([s for _, s in evidence], dtype=float), cpa0
+        np.array([c for c, _ in evidence], dtype=float),
+        np.array([s for _, s in evidence], dtype=float),
+        cpa0,
+        _fitted_priors(account, groups, cpa0),
     )
+    if account.priors_note and (account.priors or account.account_prior):
+        result.notes.append(account.priors_note)
     draws = posterior.sample(rng)
     cold = conversions < settings.cold_start_conversions
     considered = [i for i, g in enumerate(groups) if g.enabled or not cold]
@@ -151,7 +167,7 @@ def allocate(
         )
     caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
     proposed = _water_fill(target.amount, shares, caps)
-    ctx = _Round(draws, int(np.argmax(posterior.mean)), settings, policy, cold, cpa0)
+    ctx = _Round(draws, int(np.argmax(posterior.mean)), settings, policy, cold, cpa0, posterior)
     pauses_left = 0 if cold else len(active) // 2  # at most half the enabled ad groups in one cycle
     decided: dict[int, Move | str | None] = {}
     for i in (int(x) for x in np.argsort(posterior.mean)):  # worst first: they are the ones to pause
@@ -185,6 +201,18 @@ def allocate(
     return result
 
 
+def _fitted_priors(
+    account: Account, groups: list[AdGroupState], cpa0: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each group's prior from the hierarchical fit (its campaign's, else the account's);
+    None without a fit, and the flat prior at ``cpa0`` for a campaign the fit never saw."""
+    if not account.priors and account.account_prior is None:
+        return None
+    flat = (PRIOR_CONVERSIONS, PRIOR_CONVERSIONS * cpa0)
+    pairs = [account.priors.get(g.campaign_id) or account.account_prior or flat for g in groups]
+    return np.array([p[0] for p in pairs], dtype=float), np.array([p[1] for p in pairs], dtype=float)
+
+
 def _rested(g: AdGroupState) -> bool:
     """Paused long enough to be reconsidered: no spend for ``RESUME_AFTER_DAYS`` days."""
     return g.idle_days is None or g.idle_days >= RESUME_AFTER_DAYS
@@ -213,26 +241,38 @@ def _refill(
         m = moves.get(g.adgroup_id)
         return float(m.after) if m is not None and m.after is not None else float(g.budget or 0)
 
+    def room_of(g: AdGroupState) -> float:
+        # a budget set below the minimum by hand is not topped up by a few cents
+        return max(0.0, limits[g.adgroup_id] - now(g)) if now(g) >= minimum else 0.0
+
     pauses = sorted(
         (m for m in result.moves if m.kind == "pause" and m.entity_type == "adgroup"),
         key=lambda m: m.inputs.get("posterior_cpa", 0.0),
     )  # least clear (lowest CPA) first
-    while True:
-        paused = {m.entity_id for m in pauses}
-        survivors = [g for g in active if g.adgroup_id not in paused]
-        # a budget set below the minimum by hand is not topped up by a few cents
-        room = {
-            g.adgroup_id: max(0.0, limits[g.adgroup_id] - now(g)) if now(g) >= minimum else 0.0
-            for g in survivors
-        }
-        short = total - sum(now(g) for g in survivors)
-        if short <= sum(room.values()) + 0.01 or not pauses:
-            break
+    paused = {m.entity_id for m in pauses}
+    by_id = {g.adgroup_id: g for g in active}
+    kept = sum(now(g) for g in active if g.adgroup_id not in paused)
+    spare = sum(room_of(g) for g in active if g.adgroup_id not in paused)
+    held_back: set[str] = set()
+    while pauses and total - kept > spare + 0.01:  # one sum update per pause held: linear
         held = pauses.pop(0)
-        result.moves.remove(held)
+        held_back.add(held.entity_id)
+        paused.discard(held.entity_id)
+        if held.entity_id in by_id:
+            kept += now(by_id[held.entity_id])
+            spare += room_of(by_id[held.entity_id])
         result.held.append(
             f"{held.name or held.entity_id}: pause held back, the others cannot take its budget yet"
         )
+    if held_back:
+        result.moves = [
+            m
+            for m in result.moves
+            if not (m.kind == "pause" and m.entity_type == "adgroup" and m.entity_id in held_back)
+        ]
+    survivors = [g for g in active if g.adgroup_id not in paused]
+    room = {g.adgroup_id: room_of(g) for g in survivors}
+    short = total - sum(now(g) for g in survivors)
     if short <= 0.01 or not pauses:
         return
     ids = [g.adgroup_id for g in survivors]
@@ -255,7 +295,7 @@ def _refill(
         m.after = math.floor((now(g) + float(extra)) * 100) / 100
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Round:
     """What every ad group's decision in one allocation shares."""
 
@@ -265,6 +305,13 @@ class _Round:
     policy: LaunchPolicy
     cold: bool
     cpa0: float
+    posterior: RatePosterior
+    bands: tuple[np.ndarray, np.ndarray] = field(init=False)  # 90 % of each group's rate
+    means: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:  # once for all groups, not once per group
+        self.bands = self.posterior.band(0.9)
+        self.means = self.posterior.mean
 
 
 def _move_for(
@@ -320,9 +367,8 @@ def _move_for(
     why = "equal split while the account is new" if cold else f"{inputs['p_best']:.0%} chance to be the best"
     if cap < math.inf and proposed > cap:
         why += f"; spends only {g.daily_spend:.2f}/day of {old:.2f}, so no more budget"
-    rates = draws[:, i]
     spent = spend_at(g, new)
-    low, high = interval(spent * rates)
+    low, high = spent * float(ctx.bands[0][i]), spent * float(ctx.bands[1][i])
     return Move(
         kind="budget",
         entity_type="adgroup",
@@ -335,7 +381,7 @@ def _move_for(
         clipped_by=clipped,
         inputs=inputs,
         expected=(
-            f"{spent * float(rates.mean()):.1f} conversions/day (90 %: {low:.1f}-{high:.1f}) "
+            f"{spent * float(ctx.means[i]):.1f} conversions/day (90 %: {low:.1f}-{high:.1f}) "
             f"at {spent:.2f} spent"
         ),
     )

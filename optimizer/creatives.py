@@ -1,9 +1,10 @@
 """Creative pauses: ads that are clearly worse than their ad group's best, or fatigued.
 
-An ad's conversions per impression has a Beta posterior (prior: its group's rate); it is paused when the
-probability that it is worse than the group's best ad exceeds ``pause_probability`` and it
-has at least ``min_ad_impressions``. An ad is fatigued when its CTR over the last two days
-fell below 60 % of its CTR before: its traffic goes to the group's other ads. (Pausing a
+An ad's conversions per impression has a Gamma posterior (prior: its group's rate); it is
+paused when the probability that it is worse than the group's best ad (exact, no draws)
+exceeds ``pause_probability`` and it has at least ``min_ad_impressions``. An ad is
+fatigued when its CTR over the last two days fell below 60 % of its CTR before: its
+traffic goes to the group's other ads. (Pausing a
 fatigued ad only while a fresher one stayed measured worse on the fatigue scenario: 78.3
 against 69.8 CPA.) The last live ad of a group is never paused.
 """
@@ -14,7 +15,7 @@ import numpy as np
 
 from models.optimization import CycleSettings, Move
 from optimizer.account import Account, AdState
-from optimizer.posteriors import ad_rate_draws
+from optimizer.posteriors import ad_rates, probability_lower
 
 FATIGUED = 0.6
 
@@ -27,7 +28,7 @@ def _fatigued(ad: AdState) -> bool:
     )
 
 
-def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Generator) -> list[Move]:
+def pause_creatives(account: Account, settings: CycleSettings) -> list[Move]:
     moves: list[Move] = []
     for g in account.adgroups:
         live = g.live_ads
@@ -35,14 +36,16 @@ def pause_creatives(account: Account, settings: CycleSettings, rng: np.random.Ge
             continue
         conv = np.array([a.conversions for a in live], dtype=float)
         imps = np.array([a.impressions for a in live], dtype=float)
-        means, draws = ad_rate_draws(conv, imps, rng)
+        shape, rate = ad_rates(conv, imps)
+        means = shape / rate
         best = int(np.argmax(means))
+        p_worse = probability_lower(shape, rate, best)
         remaining = len(live)
         for i in np.argsort(means):
             ad = live[int(i)]
             if remaining <= 1 or int(i) == best or ad.impressions < settings.min_ad_impressions:
                 continue
-            worse = float(np.mean(draws[:, i] < draws[:, best]))
+            worse = float(p_worse[i])
             inputs = {
                 "impressions_7d": ad.impressions,
                 "conversions_7d": ad.conversions,

@@ -8,9 +8,11 @@ import numpy as np
 
 from models.optimization import CyclePlan, CycleSettings, Move
 from optimizer.account import Account
+from optimizer.arms import experiment_moves, report
 from optimizer.bids import adjust_bids
 from optimizer.budget import allocate
 from optimizer.creatives import pause_creatives
+from optimizer.experiments import evaluate
 from policy.guardrails import LaunchPolicy
 
 
@@ -20,18 +22,29 @@ def plan_cycle(
     """Every move this cycle proposes, each clipped by the guardrails and marked for approval."""
     p = policy or LaunchPolicy()
     rng = np.random.default_rng(seed)
-    allocation = allocate(account, settings, rng, p)
+    looks = [(e, evaluate(e, np.random.default_rng([seed, i]))) for i, e in enumerate(account.experiments)]
+    frozen = frozenset(a for e in account.experiments for a in e.arm_ids)  # left to their experiment
+    allocation = allocate(account, settings, rng, p, frozen)
     bids, bid_notes = adjust_bids(account, settings, p)
+    bids = [m for m in bids if m.entity_id not in frozen]
     paused_groups = {m.entity_id for m in allocation.moves if m.kind == "pause"}
+    group_of = {a.ad_id: g.adgroup_id for g in account.adgroups for a in g.ads}
     creatives = [
         m
-        for m in pause_creatives(account, settings, rng)
-        if _adgroup_of(account, m.entity_id) not in paused_groups
+        for m in pause_creatives(account, settings)
+        if group_of.get(m.entity_id) not in paused_groups | frozen and m.entity_id not in frozen
     ]
-    moves = [*allocation.moves, *_campaign_caps(account, allocation.moves, p), *bids, *creatives]
+    tests = experiment_moves(account, looks, settings, p)
+    moves = [
+        *allocation.moves,
+        *tests,
+        *_campaign_caps(account, [*allocation.moves, *tests], p),
+        *bids,
+        *creatives,
+    ]
     moves, deferred = _largest(moves, settings.max_moves)
     gate(moves, settings, account.changes_today)
-    notes = list(allocation.notes)
+    notes = [*allocation.notes, *(look.line(e) for e, look in looks)]
     if deferred:
         notes.append(
             f"{deferred} smaller budget move(s) wait for the next cycle (at most {settings.max_moves})"
@@ -42,6 +55,7 @@ def plan_cycle(
         notes=notes,
         held=[*allocation.held, *bid_notes],
         daily_target=allocation.daily_target,
+        experiments=[report(e, look) for e, look in looks],
     )
 
 
@@ -58,13 +72,6 @@ def _largest(moves: list[Move], limit: int) -> tuple[list[Move], int]:
 
     kept = {id(m) for m in sorted(moves, key=size, reverse=True)[:limit]}
     return [m for m in moves if id(m) in kept], len(moves) - limit
-
-
-def _adgroup_of(account: Account, ad_id: str) -> str | None:
-    for g in account.adgroups:
-        if any(a.ad_id == ad_id for a in g.ads):
-            return g.adgroup_id
-    return None
 
 
 def _campaign_caps(account: Account, moves: list[Move], policy: LaunchPolicy) -> list[Move]:

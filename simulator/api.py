@@ -165,6 +165,7 @@ async def run_pipeline(
     advertiser_key = str(raw_advertiser) if raw_advertiser not in (None, "") else None
     if advertiser_key:
         stats.requests_by_advertiser[advertiser_key] += 1
+        stats.requests_by_advertiser_path[f"{advertiser_key} {path}"] += 1
 
     decision = sim.faults.decide(family, path, advertiser_key, request.method)
     for kind in decision.fired:

@@ -194,12 +194,25 @@ def _cap(plans: list[_Plan], limit: float) -> None:
         plan.impressions = math.floor(plan.impressions * factor)
 
 
-def _plan_adgroup(state: SimState, adgroup: dict[str, Any], at: datetime, hour_index: int) -> list[_Plan]:
+def _children(records: dict[str, dict[str, Any]], parent: str) -> dict[str, list[dict[str, Any]]]:
+    """``records`` grouped by their ``parent`` id, each group sorted by its own id: one scan
+    an hour instead of one per parent (an account of 10,000 ads stays linear)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key in sorted(records, key=str):
+        record = records[key]
+        out.setdefault(str(record[parent]), []).append(record)
+    return out
+
+
+def _plan_adgroup(
+    state: SimState,
+    adgroup: dict[str, Any],
+    ads_of_group: list[dict[str, Any]],
+    at: datetime,
+    hour_index: int,
+) -> list[_Plan]:
     market, seed = state.scenario.market, state.scenario.seed
-    ads = sorted(
-        (a for a in state.ads.values() if a["adgroup_id"] == adgroup["adgroup_id"] and _ad_live(state, a)),
-        key=lambda a: str(a["ad_id"]),
-    )
+    ads = [a for a in ads_of_group if _ad_live(state, a)]
     if not ads:
         return []
     ad_ids = [a["ad_id"] for a in ads]
@@ -250,25 +263,28 @@ def simulate_hour(state: SimState, at: datetime) -> dict[str, float]:
     day_fraction = weights[at.hour] / rest if rest > 0 else 1.0
     hour_index = int((at - EPOCH).total_seconds() // 3600)
     totals = {"impressions": 0.0, "clicks": 0.0, "conversions": 0.0, "spend": 0.0}
+    campaigns_of = _children(state.campaigns, "advertiser_id")
+    groups_of = _children(state.adgroups, "campaign_id")
+    ads_of = _children(state.ads, "adgroup_id")
     for advertiser_id in sorted(state.advertisers):
         balance = state.balances.get(advertiser_id, 0.0)
         if balance <= 0:
             continue
         account_plans: list[_Plan] = []
-        campaigns = [c for c in state.campaigns.values() if c["advertiser_id"] == advertiser_id]
-        for campaign in sorted(campaigns, key=lambda c: str(c["campaign_id"])):
+        for campaign in campaigns_of.get(str(advertiser_id), []):
             if campaign["operation_status"] != "ENABLE":
                 continue
             campaign_plans: list[_Plan] = []
-            groups = [g for g in state.adgroups.values() if g["campaign_id"] == campaign["campaign_id"]]
-            for adgroup in sorted(groups, key=lambda g: str(g["adgroup_id"])):
+            for adgroup in groups_of.get(str(campaign["campaign_id"]), []):
                 if not _adgroup_live(state, adgroup, at):
                     continue
                 fast = adgroup.get("pacing") == "PACING_MODE_FAST"
                 limit = allowance(state, adgroup["adgroup_id"], adgroup, at, day_fraction, fast)
                 if limit <= 0:
                     continue
-                plans = _plan_adgroup(state, adgroup, at, hour_index)
+                plans = _plan_adgroup(
+                    state, adgroup, ads_of.get(str(adgroup["adgroup_id"]), []), at, hour_index
+                )
                 _cap(plans, limit)
                 campaign_plans.extend(plans)
             _cap(campaign_plans, allowance(state, campaign["campaign_id"], campaign, at, day_fraction, False))

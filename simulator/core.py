@@ -29,6 +29,7 @@ class Stats:
     requests: Counter[str] = field(default_factory=Counter)  # by family
     requests_by_path: Counter[str] = field(default_factory=Counter)
     requests_by_advertiser: Counter[str] = field(default_factory=Counter)
+    requests_by_advertiser_path: Counter[str] = field(default_factory=Counter)  # "<advertiser> <path>"
     codes: Counter[str] = field(default_factory=Counter)
     throttled: Counter[str] = field(default_factory=Counter)  # by family
     throttled_by_scope: Counter[str] = field(default_factory=Counter)  # "app:qps", "advertiser:qpm" ...
@@ -43,6 +44,7 @@ class Stats:
             "requests_total": sum(self.requests.values()),
             "requests_by_path": dict(self.requests_by_path),
             "requests_by_advertiser": dict(self.requests_by_advertiser),
+            "requests_by_advertiser_path": dict(self.requests_by_advertiser_path),
             "codes": dict(self.codes),
             "throttled": dict(self.throttled),
             "throttled_total": sum(self.throttled.values()),

@@ -124,17 +124,15 @@ async def upsert_rows(
                 counts.unchanged += 1
                 continue
             changed.append({**r, "synced_at": stamp})
-        if changed:
-            await session.execute(_upsert_statement(session, table, key, changed))
+        if changed:  # one compiled statement, executed for many rows
+            await session.execute(_upsert_statement(session, table, key, list(changed[0])), changed)
     return counts
 
 
-def _upsert_statement(
-    session: AsyncSession, table: type[SQLModel], key: str, rows: list[dict[str, Any]]
-) -> Any:
+def _upsert_statement(session: AsyncSession, table: type[SQLModel], key: str, columns: list[str]) -> Any:
     insert = upsert_insert(session)
-    stmt = insert(table).values(rows)
-    updatable = [c for c in rows[0] if c != key]
+    stmt = insert(table)
+    updatable = [c for c in columns if c != key]
     return stmt.on_conflict_do_update(
         index_elements=[key], set_={c: getattr(stmt.excluded, c) for c in updatable}
     )

@@ -142,3 +142,29 @@ def test_schedule_create_names_a_bad_setting() -> None:
     assert bad.exit_code == EXIT_BAD_INPUT and "max_move" in bad.output
     broken = runner.invoke(app, ["schedule", "create", "7000000000000000001", "--settings", "{"])
     assert broken.exit_code == EXIT_BAD_INPUT and "not valid JSON" in broken.output
+
+
+def test_experiments_register_names_a_bad_field_and_an_unknown_arm(tmp_path: Path) -> None:
+    one_arm = runner.invoke(
+        app,
+        ["experiments", "register", "--advertiser", "7000000000000000001", "--name", "t", "--adgroups", "1"],
+    )
+    assert one_arm.exit_code == EXIT_BAD_INPUT and "arms" in one_arm.output, one_arm.output
+    env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    args = [
+        "experiments",
+        "register",
+        "--advertiser",
+        "7000000000000000001",
+        "--name",
+        "t",
+        "--target-cpa",
+        "40",
+    ]
+    unknown = runner.invoke(app, [*args, "--adgroups", "1800000000000000001,1800000000000000002"], env=env)
+    assert unknown.exit_code == EXIT_BAD_INPUT, unknown.output
+    assert "arms: 1800000000000000001, 1800000000000000002 not found" in unknown.output
+    wrong = runner.invoke(app, [*args, "--adgroups", "1,2", "--kind", "ab", "--policy", "ucb"], env=env)
+    assert wrong.exit_code == EXIT_BAD_INPUT and "policy: an A/B test splits evenly" in wrong.output
+    missing = runner.invoke(app, ["experiments", "show", "7000000000000000001:nope"], env=env)
+    assert missing.exit_code == EXIT_BAD_INPUT and "no experiment" in missing.output

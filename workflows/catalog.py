@@ -12,11 +12,13 @@ from temporalio.common import RawValue
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
+from models.priors import PriorFitInput
 from models.rollback import RollbackInput
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
     OPTIMIZATION_CYCLE,
+    PRIOR_FIT,
     ROLLBACK,
     TOKEN_REFRESH,
     WORKFLOW_TYPES,
@@ -26,6 +28,7 @@ from models.workflows import (
 from workflows.advertiser_sync import AdvertiserSync
 from workflows.campaign_launch import CampaignLaunch
 from workflows.optimization_cycle import OptimizationCycle
+from workflows.prior_fit import PriorFit
 from workflows.rollback import Rollback
 from workflows.token_refresh import TokenRefresh
 
@@ -36,6 +39,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     CAMPAIGN_LAUNCH: (CampaignLaunch, CampaignLaunchInput),
     ROLLBACK: (Rollback, RollbackInput),
     OPTIMIZATION_CYCLE: (OptimizationCycle, OptimizationCycleInput),
+    PRIOR_FIT: (PriorFit, PriorFitInput),
 }
 
 

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from models.launch import ApprovalRequest, ApprovalState, Decision, Notice, Verdict
     from models.moves import batches
     from models.optimization import (
+        CycleApproval,
         CycleResult,
         CycleStatus,
         DecideInput,
@@ -80,7 +81,13 @@ class OptimizationCycle:
             seed = zlib.crc32(f"{workflow.info().workflow_id}/{workflow.info().run_id}".encode())
         plan = await self._run(
             CycleOperations.decide_changes,
-            DecideInput(pull=pull, settings=inp.settings, seed=seed, actor=inp.actor),
+            DecideInput(
+                pull=pull,
+                settings=inp.settings,
+                seed=seed,
+                actor=inp.actor,
+                cycle=workflow.info().workflow_id,
+            ),
             f"Decide for {pull.adgroups} ad groups and {pull.ads} ads",
         )
         self._status.notes, self._status.held = plan.notes, plan.held
@@ -94,7 +101,9 @@ class OptimizationCycle:
         if inp.settings.dry_run:
             self._status.gated = [m for m in plan.moves if m.needs_approval]
             self._step(f"dry run: {len(plan.moves)} move(s) proposed, none applied")
-            return result.model_copy(update={"outcome": "dry_run", "proposed": plan.moves})
+            return result.model_copy(
+                update={"outcome": "dry_run", "proposed": [m.line() for m in plan.moves]}
+            )
         await self._apply([m for m in plan.moves if not m.needs_approval], "apply")
         gated = [m for m in plan.moves if m.needs_approval]
         if gated and await self._approved(gated, inp.settings.approval_hours):
@@ -102,7 +111,7 @@ class OptimizationCycle:
         self._step(f"done: {len(self._status.applied)} change(s) applied")
         return result.model_copy(
             update={
-                "applied": self._status.applied,
+                "applied": [m.line() for m in self._status.applied],
                 "dropped": self._status.dropped,
                 "changed": len(self._changes),
             }
@@ -186,12 +195,12 @@ class OptimizationCycle:
         self._status.dropped += [f"{m.line()} -- {why}" for m in moves]
         self._details()
 
-    def _decide(self, req: ApprovalRequest, decision: Verdict) -> CycleStatus:
+    def _decide(self, req: ApprovalRequest, decision: Verdict) -> CycleApproval:
         self._status.decisions.append(
             Decision(approver=req.approver, decision=decision, stage=1, reason=req.reason, at=workflow.now())
         )
         self._set_state(approval_state("single", self._status.decisions))  # the approver sees the result
-        return self._status
+        return self._status.brief()
 
     def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
         assert self._inp is not None
@@ -203,7 +212,7 @@ class OptimizationCycle:
             raise ApprovalRefused(reason)
 
     @workflow.update(name="approve")
-    def approve(self, req: ApprovalRequest) -> CycleStatus:
+    def approve(self, req: ApprovalRequest) -> CycleApproval:
         """Approve the moves waiting; refused synchronously with the reason (validator)."""
         return self._decide(req, "approve")
 
@@ -212,7 +221,7 @@ class OptimizationCycle:
         self._check(req, "approve")
 
     @workflow.update(name="reject")
-    def reject(self, req: ApprovalRequest) -> CycleStatus:
+    def reject(self, req: ApprovalRequest) -> CycleApproval:
         """Reject the moves waiting (with a reason): they are dropped, the rest stays applied."""
         return self._decide(req, "reject")
 

@@ -92,6 +92,44 @@ def scenario(
     }
 
 
+def big_accounts(
+    advertisers: int = 1, campaigns: int = 1000, adgroups: int = 3000, ads: int = 10_000, seed: int = 5
+) -> dict[str, Any]:
+    """``advertisers`` accounts of the given size each (the speed benchmark's load): ad groups
+    spread evenly over the campaigns, ads over the ad groups (the first ones get one more),
+    true CPAs log-normal around 40. Built in memory: a file of this size is not worth keeping."""
+    rng = np.random.default_rng(seed)
+    body = scenario("big", [], seed=seed)
+    accounts = []
+    for a in range(advertisers):
+        advertiser_id = str(int(ADV) + a)
+        groups: list[list[dict[str, Any]]] = [[] for _ in range(campaigns)]
+        for g in range(adgroups):
+            cpa = 40.0 * math.exp(float(rng.normal(0, 0.5)))
+            count = ads // adgroups + (1 if g < ads % adgroups else 0)
+            ads_spec = []
+            for j in range(count):
+                ctr = float(rng.uniform(0.008, 0.02))
+                ads_spec.append(_ad(f"G{g:05d} ad {j}", ctr, _cvr_for(cpa, ctr), "img"))
+            groups[g % campaigns].append({"adgroup_name": f"G{g:05d}", "budget": 50.0, "ads": ads_spec})
+        accounts.append(
+            {
+                **body["advertisers"][0],
+                "advertiser_id": advertiser_id,
+                "name": f"Bench big {a}",
+                "monthly_budget": round(50.0 * adgroups * 31, 2),
+                "campaigns": [
+                    {"campaign_name": f"C{c:04d}", "objective_type": "CONVERSIONS", "adgroups": g}
+                    for c, g in enumerate(groups)
+                ],
+            }
+        )
+    body["advertisers"] = accounts
+    body["access_tokens"][0]["advertiser_ids"] = [acc["advertiser_id"] for acc in accounts]
+    del body["limits"]  # the simulator's default limits: the speed benchmark measures throttling too
+    return body
+
+
 def recipes() -> dict[str, dict[str, Any]]:
     rng = np.random.default_rng(7)
     stable = [40.0 * f for f in np.linspace(0.7, 1.6, 12)]

@@ -57,3 +57,36 @@ async def test_split_shrink_and_async_task_agree(fresh_simulator: Any) -> None:
     assert summed == _totals(split)
     assert refused == 1  # one 45-day window refused, then halved
     assert {r.dimensions["campaign_id"] for r in via_task} == {r.dimensions["campaign_id"] for r in split}
+
+
+async def test_pages_fetched_side_by_side_keep_every_row_in_order(
+    fresh_simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages after the first go out together: with 7-row pages a report of many pages has
+    the rows of the one-page answer, in its order; a refused page raises the connector's
+    own error, not a group of them."""
+    import connector.reports as reports
+    from connector.errors import InvalidRequest
+
+    base = fresh_simulator.base_url
+    await admin(base, "POST", "advance", {"hours": 48})
+    common = {"data_level": "AUCTION_AD", "dimensions": ["ad_id", "stat_time_day"], "metrics": METRICS}
+    day = (date(2024, 1, 1), date(2024, 1, 2))
+    async with TikTokClient(base, tokens=StaticTokens({ADV: TOKEN})) as client:
+        whole = await integrated_report(client, ADV, start=day[0], end=day[1], **common)
+        monkeypatch.setattr(reports, "REPORT_PAGE_SIZE", 7)
+        before = (await stats(base))["requests_by_path"].get("report/integrated/get/", 0)
+        paged = await integrated_report(client, ADV, start=day[0], end=day[1], **common)
+        calls = (await stats(base))["requests_by_path"]["report/integrated/get/"] - before
+        real_get = client.get
+
+        async def third_page_refused(path: str, **kwargs: Any) -> Any:
+            if kwargs["params"]["page"] == 3:
+                raise InvalidRequest("page 3 refused", code=40002)
+            return await real_get(path, **kwargs)
+
+        monkeypatch.setattr(client, "get", third_page_refused)
+        with pytest.raises(InvalidRequest, match="page 3"):
+            await integrated_report(client, ADV, start=day[0], end=day[1], **common)
+    assert len(whole) > 14 and calls == -(-len(whole) // 7)
+    assert [r.model_dump() for r in paged] == [r.model_dump() for r in whole]

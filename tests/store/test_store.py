@@ -37,6 +37,8 @@ TABLES = {
     "creation_claim",
     "change_chain",
     "report_stat",
+    "experiment",
+    "prior_fit",
 }
 
 
