@@ -15,6 +15,7 @@ import typer
 from cli import approvals, rollback, runs
 from cli import audit as audit_cli
 from cli import replay as replay_cli
+from cli import report as report_cli
 from cli import templates as templates_cli
 from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
@@ -43,6 +44,7 @@ app.command()(runs.start)
 app.command()(runs.status)
 app.command()(rollback.rollback)
 app.command()(whatif_cli.whatif)
+app.command()(report_cli.report)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.tiktok import Ad, AdGroup, Campaign
 from optimizer import plan_cycle
-from store import experiments, mirror, reports
+from store import cycles, experiments, mirror, reports
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
@@ -119,8 +119,12 @@ class CycleActivities(CycleOperations):
         )
         plan = await asyncio.to_thread(plan_cycle, account, inp.settings, inp.seed)
         plan.approvers = approvers
-        if plan.experiments and not inp.settings.dry_run:
-            await self._record(plan, inp.cycle or "a cycle")
+        if not inp.settings.dry_run:
+            if inp.cycle:  # where the report chart marks this cycle
+                async with self.deps.store.session() as session:
+                    await cycles.record(session, inp.cycle, pull.as_of, plan)
+            if plan.experiments:
+                await self._record(plan, inp.cycle or "a cycle")
         return plan
 
     async def _record(self, plan: CyclePlan, cycle: str) -> None:

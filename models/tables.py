@@ -316,4 +316,20 @@ class PriorFitRow(SQLModel, table=True):
     fitted_at: datetime = _ts()
 
 
+class CycleRunRow(SQLModel, table=True):
+    """One optimization cycle's decision point, for the report chart: when its window ended
+    in TikTok's time (the report rows' clock), how many moves it applied and gated, its notes."""
+
+    __tablename__ = "cycle_run"
+    __table_args__ = (Index("ix_cycle_run_advertiser", "advertiser_id", "as_of"),)
+
+    workflow_id: str = Field(primary_key=True, max_length=256)
+    advertiser_id: str = Field(default="", max_length=32)
+    as_of: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(), nullable=False))
+    applied: int = 0
+    gated: int = 0
+    notes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided_at: datetime = _ts()
+
+
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)

@@ -84,6 +84,26 @@ async def series(
     return list((await session.execute(stmt)).scalars().all())
 
 
+async def daily_totals(
+    session: AsyncSession, advertiser_id: str, first: date, last: date
+) -> list[tuple[date, float, float]]:
+    """(day, spend, conversions) of the advertiser's ads per day, summed in SQL."""
+    stmt = (
+        select(ReportStatRow.stat_time, func.sum(ReportStatRow.spend), func.sum(ReportStatRow.conversions))
+        .where(
+            col(ReportStatRow.advertiser_id) == advertiser_id,
+            col(ReportStatRow.level) == "ad",
+            col(ReportStatRow.grain) == "day",
+            col(ReportStatRow.stat_time) >= _day(first),
+            col(ReportStatRow.stat_time) <= _day(last),
+        )
+        .group_by(col(ReportStatRow.stat_time))
+        .order_by(col(ReportStatRow.stat_time))
+    )
+    rows = (await session.execute(stmt)).all()
+    return [(date.fromisoformat(str(t)[:10]), float(s or 0), float(c or 0)) for t, s, c in rows]
+
+
 async def latest_day(session: AsyncSession, advertiser_id: str) -> date | None:
     """The newest day of ad rows pulled for the advertiser (None: nothing pulled yet)."""
     stmt = select(func.max(ReportStatRow.stat_time)).where(

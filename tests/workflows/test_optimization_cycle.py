@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner
 
 from activities.account import load_account
 from connector import TikTokClient
@@ -21,6 +23,7 @@ from models.launch import ApprovalRequest
 from models.optimization import CycleResult, CycleSettings, CycleStatus, OptimizationCycleInput
 from models.rollback import RollbackInput, RollbackResult
 from optimizer.whatif import forecast
+from starter import app
 from store import Store, TokenCipher
 from store.audit import audit_history, compare_with_change_log
 from store.changes import changes_for
@@ -104,7 +107,7 @@ async def test_dry_run_explains_and_changes_nothing(
 
 
 async def test_cycle_applies_gates_and_rolls_back(
-    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str, tmp_path: Path
 ) -> None:
     base = market
     before = await _budgets(base)
@@ -141,6 +144,14 @@ async def test_cycle_applies_gates_and_rolls_back(
     assert all(r.actor == "optimizer" and ":" in r.reason for r in rows)
     assert undone.outcome == "rolled_back" and undone.conflicts == [], undone
     assert await _budgets(base) == before
+    # starter.py report charts the pulled days and marks this cycle where it decided
+    out = tmp_path / "report"
+    args = ["report", "--advertiser", ADV, "--out", str(out), "--target-cpa", "40"]
+    shown = await asyncio.to_thread(CliRunner().invoke, app, args, env={"TTADS_DATABASE_URL": store.url})
+    assert shown.exit_code == 0, shown.output
+    page = (out / f"report-{ADV}.html").read_text()
+    assert wid in page and "2024-01-05" in page, shown.output
+    assert (out / f"report-{ADV}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 async def test_rejected_moves_are_dropped_and_the_rest_stays(

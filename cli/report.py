@@ -1,0 +1,59 @@
+"""``starter.py report --advertiser ID``: spend, conversions and CPA per day with the
+optimization cycles that changed something marked, as a PNG and an HTML page, from the
+store (the rows the cycles pulled and the cycles they recorded). Reads only."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from cli.common import EXIT_BAD_INPUT, console, err, open_store
+
+
+def report(
+    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    days: Annotated[int, typer.Option(min=1, max=400, help="days up to the last one pulled")] = 28,
+    out: Annotated[Path, typer.Option(help="folder for report-<advertiser>.png and .html")] = Path("."),
+    target_cpa: Annotated[float | None, typer.Option(help="draw the target CPA")] = None,
+) -> None:
+    """Chart the advertiser's days and mark the cycles' decisions (PNG and HTML)."""
+    from reporting.chart import Day, Decision, write
+    from store import cycles, reports
+
+    async def go() -> tuple[list[Day], list[Decision]]:
+        async with open_store() as store, store.session() as session:
+            last = await reports.latest_day(session, advertiser)
+            if last is None:
+                raise LookupError(
+                    f"no report rows for advertiser {advertiser}: let a cycle pull them first "
+                    f"(starter.py schedule trigger {advertiser})"
+                )
+            first = last - timedelta(days=days - 1)
+            totals = await reports.daily_totals(session, advertiser, first, last)
+            runs = await cycles.runs(session, advertiser, first, last)
+        by_day = {d: (s, c) for d, s, c in totals}
+        span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        series = [Day(d, *by_day.get(d, (0.0, 0.0))) for d in span if _pulled(d, by_day, span)]
+        marks = [Decision(r.workflow_id, r.as_of, r.applied, r.gated, list(r.notes)) for r in runs]
+        return series, marks
+
+    try:
+        series, marks = asyncio.run(go())
+    except LookupError as exc:
+        err.print(Text(str(exc)))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    png, page = write(out, advertiser, series, marks, target_cpa)
+    console.print(
+        Text(f"{len(series)} day(s), {len(marks)} cycle(s) that changed something: {png} and {page}")
+    )
+
+
+def _pulled(day: date, by_day: dict[date, tuple[float, float]], span: list[date]) -> bool:
+    """Days from the first one with rows: an account's chart does not start with empty weeks."""
+    first = min(by_day, default=span[0])
+    return day >= first
