@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -145,26 +146,24 @@ def test_schedule_create_names_a_bad_setting() -> None:
 
 
 def test_experiments_register_names_a_bad_field_and_an_unknown_arm(tmp_path: Path) -> None:
-    one_arm = runner.invoke(
-        app,
-        ["experiments", "register", "--advertiser", "7000000000000000001", "--name", "t", "--adgroups", "1"],
-    )
-    assert one_arm.exit_code == EXIT_BAD_INPUT and "arms" in one_arm.output, one_arm.output
+    import settings
+
     env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
-    args = [
-        "experiments",
-        "register",
-        "--advertiser",
-        "7000000000000000001",
-        "--name",
-        "t",
-        "--target-cpa",
-        "40",
-    ]
-    unknown = runner.invoke(app, [*args, "--adgroups", "1800000000000000001,1800000000000000002"], env=env)
+
+    def run(*args: str) -> Any:
+        settings.get_settings.cache_clear()  # read this env's store, not settings read earlier
+        try:
+            return runner.invoke(app, list(args), env=env)
+        finally:
+            settings.get_settings.cache_clear()
+
+    base = ["experiments", "register", "--advertiser", "7000000000000000001", "--name", "t"]
+    one_arm = run(*base, "--adgroups", "1")
+    assert one_arm.exit_code == EXIT_BAD_INPUT and "arms" in one_arm.output, one_arm.output
+    unknown = run(*base, "--target-cpa", "40", "--adgroups", "1800000000000000001,1800000000000000002")
     assert unknown.exit_code == EXIT_BAD_INPUT, unknown.output
     assert "arms: 1800000000000000001, 1800000000000000002 not found" in unknown.output
-    wrong = runner.invoke(app, [*args, "--adgroups", "1,2", "--kind", "ab", "--policy", "ucb"], env=env)
+    wrong = run(*base, "--adgroups", "1,2", "--kind", "ab", "--policy", "ucb")
     assert wrong.exit_code == EXIT_BAD_INPUT and "policy: an A/B test splits evenly" in wrong.output
-    missing = runner.invoke(app, ["experiments", "show", "7000000000000000001:nope"], env=env)
+    missing = run("experiments", "show", "7000000000000000001:nope")
     assert missing.exit_code == EXIT_BAD_INPUT and "no experiment" in missing.output

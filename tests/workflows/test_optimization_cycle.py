@@ -23,6 +23,7 @@ from models.launch import ApprovalRequest
 from models.optimization import CycleResult, CycleSettings, CycleStatus, OptimizationCycleInput
 from models.rollback import RollbackInput, RollbackResult
 from optimizer.whatif import forecast
+from settings import get_settings
 from starter import app
 from store import Store, TokenCipher
 from store.audit import audit_history, compare_with_change_log
@@ -147,7 +148,11 @@ async def test_cycle_applies_gates_and_rolls_back(
     # starter.py report charts the pulled days and marks this cycle where it decided
     out = tmp_path / "report"
     args = ["report", "--advertiser", ADV, "--out", str(out), "--target-cpa", "40"]
-    shown = await asyncio.to_thread(CliRunner().invoke, app, args, env={"TTADS_DATABASE_URL": store.url})
+    get_settings.cache_clear()  # the CLI reads this test's store, not settings read earlier
+    try:
+        shown = await asyncio.to_thread(CliRunner().invoke, app, args, env={"TTADS_DATABASE_URL": store.url})
+    finally:
+        get_settings.cache_clear()
     assert shown.exit_code == 0, shown.output
     page = (out / f"report-{ADV}.html").read_text()
     assert wid in page and "2024-01-05" in page, shown.output
