@@ -4,6 +4,9 @@ no prior is worth more than ``MAX_PRIOR_CONVERSIONS`` conversions."""
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 
 from optimizer.priors import MAX_PRIOR_CONVERSIONS, GroupTotals, fit, gamma_from_draws
@@ -24,7 +27,10 @@ def test_campaign_priors_follow_their_ad_groups() -> None:
         for i in range(8):
             spend = 600.0
             groups.append(GroupTotals(f"{campaign}{i}", campaign, spend, float(rng.poisson(spend / cpa))))
-    fitted = fit(groups, baseline_cpa=40.0, seed=1)
+    # in a process of its own, as PriorFit runs it: pymc loaded into the test process would
+    # keep compiling threads busy and slow every timing-sensitive test after it
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        fitted = pool.submit(fit, groups, 40.0, 1).result()
     good = fitted.campaigns["good"][1] / fitted.campaigns["good"][0]  # the prior's mean CPA
     poor = fitted.campaigns["poor"][1] / fitted.campaigns["poor"][0]
     assert 15 < good < 27 and 45 < poor < 80, (good, poor)  # true CPAs 20 and 60
