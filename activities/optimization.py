@@ -119,22 +119,19 @@ class CycleActivities(CycleOperations):
         )
         plan = await asyncio.to_thread(plan_cycle, account, inp.settings, inp.seed)
         plan.approvers = approvers
-        if not inp.settings.dry_run:
-            if inp.cycle:  # where the report chart marks this cycle
-                async with self.deps.store.session() as session:
+        if not inp.settings.dry_run:  # a dry run records nothing
+            async with self.deps.store.session() as session:
+                if inp.cycle:  # where the report chart marks this cycle
                     await cycles.record(session, inp.cycle, pull.as_of, plan)
-            if plan.experiments:
-                await self._record(plan, inp.cycle or "a cycle")
+                await _record_looks(session, plan, inp.cycle or "a cycle")
         return plan
 
-    async def _record(self, plan: CyclePlan, cycle: str) -> None:
-        """Each experiment's look in the store; an experiment the look ended is ended, once."""
-        async with self.deps.store.session() as session:
-            looks = [(r.experiment_id, r.model_dump(mode="json")) for r in plan.experiments]
-            await experiments.record_looks(
-                session,
-                [look for look, r in zip(looks, plan.experiments, strict=True) if r.verdict == "running"],
-            )
-            for (experiment_id, result), r in zip(looks, plan.experiments, strict=True):
-                if r.verdict != "running":
-                    await experiments.conclude(session, experiment_id, r.verdict, result, by=cycle)
+
+async def _record_looks(session: Any, plan: CyclePlan, cycle: str) -> None:
+    """Each experiment's look in the store; an experiment the look ended is ended, once."""
+    for r in plan.experiments:
+        result = r.model_dump(mode="json")
+        if r.verdict == "running":
+            await experiments.record_looks(session, [(r.experiment_id, result)])
+        else:
+            await experiments.conclude(session, r.experiment_id, r.verdict, result, by=cycle)

@@ -5,7 +5,7 @@ store (the rows the cycles pulled and the cycles they recorded). Reads only."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -37,8 +37,9 @@ def report(
             totals = await reports.daily_totals(session, advertiser, first, last)
             runs = await cycles.runs(session, advertiser, first, last)
         by_day = {d: (s, c) for d, s, c in totals}
-        span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        series = [Day(d, *by_day.get(d, (0.0, 0.0))) for d in span if _pulled(d, by_day, span)]
+        start = min(by_day, default=first)  # from the first day with rows, not weeks of nothing
+        span = (start + timedelta(days=i) for i in range((last - start).days + 1))
+        series = [Day(d, *by_day.get(d, (0.0, 0.0))) for d in span]
         marks = [Decision(r.workflow_id, r.as_of, r.applied, r.gated, list(r.notes)) for r in runs]
         return series, marks
 
@@ -51,9 +52,3 @@ def report(
     console.print(
         Text(f"{len(series)} day(s), {len(marks)} cycle(s) that changed something: {png} and {page}")
     )
-
-
-def _pulled(day: date, by_day: dict[date, tuple[float, float]], span: list[date]) -> bool:
-    """Days from the first one with rows: an account's chart does not start with empty weeks."""
-    first = min(by_day, default=span[0])
-    return day >= first

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.errors import InvalidInput
-from models.tables import AdGroupRow, AdRow, ExperimentRow, ReportStatRow, utcnow
+from models.tables import AdGroupRow, AdRow, ExperimentRow, utcnow
+from store import reports
 
 ENDED = ("winner", "no_winner", "safety_stop", "stopped")
 
@@ -78,23 +78,14 @@ async def listed(session: AsyncSession, advertiser_id: str | None = None) -> lis
 
 
 async def arm_totals(session: AsyncSession, row: ExperimentRow, last: date) -> dict[str, tuple[float, float]]:
-    """Each arm's (spend, conversions) from the experiment's first day to ``last``, summed in
-    SQL from the ad-level daily rows (an ad group arm sums its ads)."""
+    """Each arm's (spend, conversions) from the experiment's first day to ``last`` (an ad
+    group arm sums its ads)."""
     arm = col(AdRow.adgroup_id) if row.entity_type == "adgroup" else col(AdRow.ad_id)
-    stmt = (
-        select(arm, func.sum(ReportStatRow.spend), func.sum(ReportStatRow.conversions))
-        .join(AdRow, col(AdRow.ad_id) == col(ReportStatRow.object_id))
-        .where(
-            col(ReportStatRow.advertiser_id) == row.advertiser_id,
-            col(ReportStatRow.level) == "ad",
-            col(ReportStatRow.grain) == "day",
-            col(ReportStatRow.stat_time) >= f"{row.start_day} 00:00:00",
-            col(ReportStatRow.stat_time) <= f"{last:%Y-%m-%d} 00:00:00",
-            arm.in_(row.arms),
-        )
-        .group_by(arm)
+    first = date.fromisoformat(row.start_day)
+    rows = await reports.ad_sums(
+        session, row.advertiser_id, first, last, [arm], arm.in_(row.arms), through_ads=True
     )
-    sums = {str(a): (float(s or 0), float(c or 0)) for a, s, c in (await session.execute(stmt)).all()}
+    sums = {str(a): (s, c) for a, s, c in rows}
     return {a: sums.get(a, (0.0, 0.0)) for a in row.arms}
 
 

@@ -4,39 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
-from models.tables import AdRow, PriorFitRow, ReportStatRow, utcnow
+from models.tables import AdRow, PriorFitRow, utcnow
 from optimizer.priors import FittedPriors, GroupTotals
+from store import reports
 
 
 async def group_totals(
     session: AsyncSession, advertiser_id: str, first: date, last: date
 ) -> list[GroupTotals]:
-    """Each ad group's spend and conversions over the days, summed in SQL from its ads' rows."""
-    stmt = (
-        select(
-            AdRow.adgroup_id,
-            AdRow.campaign_id,
-            func.sum(ReportStatRow.spend),
-            func.sum(ReportStatRow.conversions),
-        )
-        .join(AdRow, col(AdRow.ad_id) == col(ReportStatRow.object_id))
-        .where(
-            col(ReportStatRow.advertiser_id) == advertiser_id,
-            col(ReportStatRow.level) == "ad",
-            col(ReportStatRow.grain) == "day",
-            col(ReportStatRow.stat_time) >= f"{first:%Y-%m-%d} 00:00:00",
-            col(ReportStatRow.stat_time) <= f"{last:%Y-%m-%d} 00:00:00",
-        )
-        .group_by(col(AdRow.adgroup_id), col(AdRow.campaign_id))
-    )
-    return [
-        GroupTotals(str(g), str(c), float(s or 0), float(n or 0))
-        for g, c, s, n in (await session.execute(stmt)).all()
-    ]
+    """Each ad group's spend and conversions over the days (its ads' rows)."""
+    by = [col(AdRow.adgroup_id), col(AdRow.campaign_id)]
+    rows = await reports.ad_sums(session, advertiser_id, first, last, by, through_ads=True)
+    return [GroupTotals(str(g), str(c), s, n) for g, c, s, n in rows]
 
 
 async def save_fit(

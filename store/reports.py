@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select  # sqlmodel's select takes no column list of any length
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models.tables import ReportStatRow, utcnow
+from models.tables import AdRow, ReportStatRow, utcnow
 from store.db import upsert_insert
 
 KEY = ("level", "object_id", "grain", "stat_time")
@@ -40,16 +41,40 @@ def _day(d: date) -> str:
     return f"{d:%Y-%m-%d} 00:00:00"
 
 
-async def ad_days(session: AsyncSession, advertiser_id: str, first: date, last: date) -> list[ReportStatRow]:
-    """The ad-level daily rows from ``first`` to ``last`` (what the cycle weighs by age)."""
-    stmt = select(ReportStatRow).where(
+def _ad_rows(advertiser_id: str, first: date, last: date) -> list[Any]:
+    """The ad-level daily rows of the advertiser from ``first`` to ``last``."""
+    return [
         col(ReportStatRow.advertiser_id) == advertiser_id,
         col(ReportStatRow.level) == "ad",
         col(ReportStatRow.grain) == "day",
         col(ReportStatRow.stat_time) >= _day(first),
         col(ReportStatRow.stat_time) <= _day(last),
-    )
+    ]
+
+
+async def ad_days(session: AsyncSession, advertiser_id: str, first: date, last: date) -> list[ReportStatRow]:
+    """The ad-level daily rows from ``first`` to ``last`` (what the cycle weighs by age)."""
+    stmt = select(ReportStatRow).where(*_ad_rows(advertiser_id, first, last))
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def ad_sums(
+    session: AsyncSession,
+    advertiser_id: str,
+    first: date,
+    last: date,
+    by: Sequence[Any],
+    *where: Any,
+    through_ads: bool = False,
+) -> list[tuple[Any, ...]]:
+    """``(*by, spend, conversions)`` of the ad-level daily rows from ``first`` to ``last``,
+    summed in SQL per value of the ``by`` columns, in their order. ``through_ads`` joins each
+    row's ad from the mirror, so that ``by`` and ``where`` may name its ad group or campaign."""
+    stmt = sa_select(*by, func.sum(ReportStatRow.spend), func.sum(ReportStatRow.conversions))
+    if through_ads:
+        stmt = stmt.join(AdRow, col(AdRow.ad_id) == col(ReportStatRow.object_id))
+    stmt = stmt.where(*_ad_rows(advertiser_id, first, last), *where).group_by(*by).order_by(*by)
+    return [(*keys, float(s or 0), float(c or 0)) for *keys, s, c in (await session.execute(stmt)).all()]
 
 
 async def advertiser_spend(session: AsyncSession, advertiser_id: str, first: date, last: date) -> float:
@@ -87,21 +112,9 @@ async def series(
 async def daily_totals(
     session: AsyncSession, advertiser_id: str, first: date, last: date
 ) -> list[tuple[date, float, float]]:
-    """(day, spend, conversions) of the advertiser's ads per day, summed in SQL."""
-    stmt = (
-        select(ReportStatRow.stat_time, func.sum(ReportStatRow.spend), func.sum(ReportStatRow.conversions))
-        .where(
-            col(ReportStatRow.advertiser_id) == advertiser_id,
-            col(ReportStatRow.level) == "ad",
-            col(ReportStatRow.grain) == "day",
-            col(ReportStatRow.stat_time) >= _day(first),
-            col(ReportStatRow.stat_time) <= _day(last),
-        )
-        .group_by(col(ReportStatRow.stat_time))
-        .order_by(col(ReportStatRow.stat_time))
-    )
-    rows = (await session.execute(stmt)).all()
-    return [(date.fromisoformat(str(t)[:10]), float(s or 0), float(c or 0)) for t, s, c in rows]
+    """(day, spend, conversions) of the advertiser's ads per day."""
+    rows = await ad_sums(session, advertiser_id, first, last, [col(ReportStatRow.stat_time)])
+    return [(date.fromisoformat(str(t)[:10]), s, c) for t, s, c in rows]
 
 
 async def latest_day(session: AsyncSession, advertiser_id: str) -> date | None:
