@@ -34,6 +34,10 @@ class AdvertiserRow(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=64)
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     synced_at: datetime = _ts()
+    # Set when TikTok says the advertiser removed the app's access (``authorization.removed``).
+    disconnected_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class OAuthTokenRow(SQLModel, table=True):
@@ -333,3 +337,6 @@ class CycleRunRow(SQLModel, table=True):
 
 
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)
+
+# The event and recovery tables live in their own module; importing it registers them.
+import models.recovery_tables  # noqa: E402, F401

@@ -1,9 +1,10 @@
 """The request pipeline every ``/open_api/v1.3/`` endpoint goes through, and the envelope.
 
-Order: parse parameters -> injected faults (latency, hang, 5xx, error code) -> access token
-and advertiser permission -> rate limits -> idempotency replay -> the handler -> persist ->
-delayed answer. Every answer is TikTok's envelope ``{code, message, request_id, data}`` with
-HTTP 200, errors included; only injected 5xx faults and unknown paths use HTTP errors.
+Order: parse parameters -> injected faults (latency, hang, 5xx, error code) -> ad reviews
+now due are decided -> access token and advertiser permission -> rate limits -> idempotency
+replay -> the handler -> persist -> delayed answer. Every answer is TikTok's envelope
+``{code, message, request_id, data}`` with HTTP 200, errors included; only injected 5xx
+faults and unknown paths use HTTP errors.
 """
 
 from __future__ import annotations
@@ -178,6 +179,8 @@ async def run_pipeline(
     if decision.code is not None:
         return answer(decision.code, decision.message or errors.default_message(decision.code))
 
+    if sim.state.pending_reviews:  # verdicts due by now are visible to this request
+        sim.settle_reviews()
     ctx = ApiContext(sim, request, params, path, request_id, files=files)
     try:
         if auth:

@@ -20,10 +20,30 @@ from fastapi import FastAPI
 
 from simulator.auction import advance
 from simulator.core import Simulator
-from simulator.routes import accounts, adgroups, admin, ads, campaigns, files, management, oauth, reports
+from simulator.routes import (
+    accounts,
+    adgroups,
+    admin,
+    ads,
+    campaigns,
+    files,
+    management,
+    oauth,
+    reports,
+    review_admin,
+)
 from simulator.scenario import Scenario
+from simulator.webhooks import deliver_forever
 
 log = logging.getLogger("simulator")
+
+
+async def _settle_reviews(sim: Simulator, seconds: float = 0.05) -> None:
+    """Decide due ad reviews (and queue their webhooks) every ``seconds`` of wall time."""
+    while True:
+        await asyncio.sleep(seconds)
+        if sim.settle_reviews():
+            sim.save()
 
 
 async def _tick(sim: Simulator, seconds: float) -> None:
@@ -47,12 +67,18 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_tick(sim, tick_seconds)) if tick_seconds else None
+        tasks = [
+            asyncio.create_task(_settle_reviews(sim)),
+            asyncio.create_task(deliver_forever(sim.outbox, lambda: sim.state.webhook, sim.webhook_secret)),
+        ]
+        if tick_seconds:
+            tasks.append(asyncio.create_task(_tick(sim, tick_seconds)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             sim.save()
@@ -69,6 +95,7 @@ def create_app(
         app.include_router(module.router)
     if enable_admin:
         app.include_router(admin.router)
+        app.include_router(review_admin.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:

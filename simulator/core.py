@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator import review
 from simulator.builder import build_state
 from simulator.faults import FaultInjector
 from simulator.limits import RateLimiter
 from simulator.reporting import ReportQuery, run_report
 from simulator.scenario import FaultsSpec, LimitsSpec, Scenario, demo_scenario
 from simulator.state import load_state, save_state
+from simulator.webhooks import Delivery, WebhookOutbox
 
 log = logging.getLogger("simulator")
 
@@ -74,6 +76,7 @@ class Simulator:
         self.limiter = RateLimiter(self.state.limits)
         self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
         self.stats = Stats()
+        self.outbox = WebhookOutbox()
         self._reports: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, str]]] = {}
         self.save()
 
@@ -89,6 +92,31 @@ class Simulator:
             self._reports[key] = run_report(self.state, query)
         return self._reports[key]
 
+    # -- review and webhooks ------------------------------------------------------------------
+    def emit(self, event_type: str, data: dict[str, Any]) -> Delivery:
+        """Queue a webhook event for the configured receiver."""
+        return self.outbox.emit(self.state.webhook, event_type, data)
+
+    def webhook_secret(self) -> str:
+        spec = self.state.webhook
+        if spec.secret:
+            return spec.secret
+        apps = self.state.scenario.apps
+        return apps[0].secret if apps else ""
+
+    def submit_review(self, ad: dict[str, Any]) -> None:
+        """Send ``ad`` to review; with no delay configured it is decided (and announced) at once."""
+        review.submit(self.state, ad)
+        if self.state.review.delay_seconds == 0:
+            self.settle_reviews()
+
+    def settle_reviews(self) -> int:
+        """Decide the reviews that are due and announce each verdict; how many were decided."""
+        decided = review.settle(self.state)
+        for data in decided:
+            self.emit("ad.review_status_update", data)
+        return len(decided)
+
     # -- lifecycle ---------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> None:
         """Replace all state with a fresh one built from ``scenario``."""
@@ -96,6 +124,7 @@ class Simulator:
         self.limiter.configure(self.state.limits)
         self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
         self.stats = Stats()
+        self.outbox.deliveries.clear()
         self.save()
 
     def reset(self) -> None:

@@ -18,7 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from simulator.review import ReviewSpec
 from simulator.scenario import FaultsSpec, LimitsSpec, MarketEvent, Scenario
+from simulator.webhooks import WebhookSpec
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 HOUR_FORMAT = "%Y-%m-%d %H"
@@ -82,6 +84,9 @@ class AdTruth(BaseModel):
     true_cvr: float
     creative_key: str
     review_status: str = "APPROVED"
+    reject_reasons: list[str] = Field(default_factory=list)
+    review_due: float | None = None  # wall time the pending review is decided
+    audited_at: str | None = None  # simulated time of the last verdict
 
 
 class Material(BaseModel):
@@ -137,6 +142,9 @@ class SimState(BaseModel):
     faults: FaultsSpec = Field(default_factory=FaultsSpec)
     events: list[MarketEvent] = Field(default_factory=list)  # the scenario's, and those added since
     idempotency: bool = False
+    review: ReviewSpec = Field(default_factory=ReviewSpec)
+    pending_reviews: dict[str, float] = Field(default_factory=dict)  # ad id -> wall time it is decided
+    webhook: WebhookSpec = Field(default_factory=WebhookSpec)
     idempotency_cache: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     # -- ids -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Each creative is validated on its own, with the field named as ``creatives[i].field``.
 A video must exist for the advertiser and have finished processing (else 40901); an ad
-group holds at most 20 live ads (40502). New ads pass review at once (review comes later).
+group holds at most 20 live ads (40502). New ads, and ads whose text, material or landing
+page change, go to review (``simulator.review``); ``ad/review_info/`` tells its verdict.
 Hidden CTR/CVR belong to the creative (video, else first image), drawn from the scenario's
 priors, so the same creative performs alike in every ad group.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from simulator import errors
+from simulator import errors, review
 from simulator.api import ApiContext, endpoint
 from simulator.builder import ad_record, assign_truth, creative_key
 from simulator.entities import is_deleted, public_view
@@ -26,6 +27,8 @@ from simulator.routes.management import AD, ADGROUP, alive
 router = APIRouter()
 
 MAX_ADS_PER_ADGROUP = 20
+MAX_REVIEW_INFO_IDS = 100
+REVIEWED_FIELDS = ("ad_text", "video_id", "image_ids", "landing_page_url", "call_to_action")
 CREATIVE_FIELDS = (
     "ad_name", "ad_text", "ad_format", "video_id", "image_ids", "call_to_action", "landing_page_url",
     "display_name", "identity_id", "identity_type", "avatar_icon_web_uri", "deeplink", "tracking_pixel_id",
@@ -114,6 +117,7 @@ async def create_ads(ctx: ApiContext) -> dict[str, Any]:
         record = ad_record(ctx.state, adgroup, ctx.state.next_id("ad"), fields)
         ctx.state.ads[record["ad_id"]] = record
         assign_truth(ctx.state, record)
+        ctx.sim.submit_review(record)
         ctx.sim.stats.created["ad"] += 1
         created.append(record)
     return {
@@ -143,12 +147,28 @@ async def update_ads(ctx: ApiContext) -> dict[str, Any]:
     now = ctx.state.now_str()
     for record, fields in changes:
         old_key = creative_key(record)
+        reviewed = {name: record.get(name) for name in REVIEWED_FIELDS}
         record.update(fields)
         record["modify_time"] = now
         if creative_key(record) != old_key:  # new material: it brings its own true CTR/CVR
             review = ctx.state.truth[record["ad_id"]].review_status
             assign_truth(ctx.state, record, review=review)
+        if any(record.get(name) != was for name, was in reviewed.items()):
+            ctx.sim.submit_review(record)
     return {
         "ad_ids": [r["ad_id"] for r, _ in changes],
         "creatives": [public_view(ctx.state, "ad", r) for r, _ in changes],
     }
+
+
+@endpoint(router, "GET", "ad/review_info/")
+async def ad_review_info(ctx: ApiContext) -> dict[str, Any]:
+    """``ad_review_map``: per ad its review status, reasons with a suggestion, last audit time."""
+    ad_ids = ctx.params.id_list("ad_ids", required=True, max_len=MAX_REVIEW_INFO_IDS) or []
+    answer = {}
+    for index, ad_id in enumerate(ad_ids):
+        record = ctx.state.ads.get(ad_id)
+        if record is None or record["advertiser_id"] != ctx.advertiser_id:
+            raise param_error(f"ad_ids[{index}]", f"Ad {ad_id} does not exist.")
+        answer[ad_id] = review.review_info(ctx.state, record)
+    return {"ad_review_map": answer}

@@ -40,6 +40,12 @@ TABLES = {
     "experiment",
     "prior_fit",
     "cycle_run",
+    "webhook_event",
+    "creative_pool",
+    "review_watch",
+    "recovery",
+    "lead",
+    "alert",
 }
 
 
