@@ -26,6 +26,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError, RPCStatusCode
 
 from models.optimization import CycleSettings, OptimizationCycleInput
 from models.priors import PriorFitInput
@@ -156,3 +157,18 @@ async def list_schedules(
             )
         )
     return sorted(out, key=lambda line: line.schedule_id)
+
+
+async def pause_advertiser_schedules(client: Client, advertiser_id: str, note: str) -> list[str]:
+    """Pause every schedule of the advertiser (optimization, priors) with ``note``; the ids paused.
+    A schedule that does not exist is skipped."""
+    paused = []
+    for schedule_id in (optimize_schedule_id(advertiser_id), prior_schedule_id(advertiser_id)):
+        try:
+            await client.get_schedule_handle(schedule_id).pause(note=note)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            continue
+        paused.append(schedule_id)
+    return paused

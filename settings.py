@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     simulator_port: int = 9000
     webhook_port: int = 8088
 
+    # Webhook receiver: the secrets TikTok signs with (the app secret unless set; extra ones
+    # are accepted too, for a rotation), the replay window, the largest body, leads' forward.
+    webhook_host: str = "127.0.0.1"
+    webhook_secret: SecretStr | None = None
+    webhook_previous_secrets: list[SecretStr] = Field(default_factory=list)
+    webhook_window_seconds: int = Field(default=300, ge=1)
+    webhook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    lead_webhook_url: str | None = None
+    # RejectionRecovery runs the receiver and the reconciler start.
+    recovery_max_attempts: int = Field(default=3, ge=1, le=10)
+    recovery_review_timeout_minutes: float = Field(default=30, gt=0)
+    recovery_poll_seconds: float = Field(default=60, ge=1, le=3600)
+
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -113,6 +126,11 @@ class Settings(BaseSettings):
 
         key = self.change_log_key
         return change_log_key(key.get_secret_value() if key else None, self.environment, self.data_dir)
+
+    def webhook_secrets(self) -> list[str]:
+        """Every secret a webhook signature may be made with: current first."""
+        current = self.webhook_secret or self.tiktok_app_secret
+        return [current.get_secret_value(), *(s.get_secret_value() for s in self.webhook_previous_secrets)]
 
     @property
     def temporal_ui_url(self) -> str:

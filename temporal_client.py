@@ -25,9 +25,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.recovery import REVIEW_SIGNAL, RejectionRecoveryInput, ReviewUpdate, recovery_id
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
+    REJECTION_RECOVERY,
     ROLLBACK,
     SEARCH_ATTRIBUTE_KEYS,
     TOKEN_REFRESH,
@@ -178,3 +180,43 @@ async def start_workflow(
 def ui_link(settings: Settings, workflow_id: str) -> str:
     """The workflow's page in the Temporal Web UI."""
     return f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+
+
+def recovery_input(
+    settings: Settings, advertiser_id: str, ad_id: str, source: str, update: ReviewUpdate
+) -> RejectionRecoveryInput:
+    """The input of a recovery started by the receiver or the reconciler, with the configured
+    attempts, review timeout and poll interval."""
+    return RejectionRecoveryInput(
+        advertiser_id=advertiser_id,
+        ad_id=ad_id,
+        reject_reason=update.reject_reason,
+        source=source,
+        event_id=update.event_id,
+        max_attempts=settings.recovery_max_attempts,
+        review_timeout_minutes=settings.recovery_review_timeout_minutes,
+        poll_seconds=settings.recovery_poll_seconds,
+    )
+
+
+async def hand_off_review(
+    client: Client, task_queue: str, inp: RejectionRecoveryInput, update: ReviewUpdate
+) -> str:
+    """Signal-with-start ``RejectionRecovery`` ``recover-<ad id>``: a new recovery starts with
+    the rejection; one already running gets the event as a signal. Returns the workflow id."""
+    workflow_id = recovery_id(inp.ad_id)
+    await client.start_workflow(
+        REJECTION_RECOVERY,
+        inp,
+        id=workflow_id,
+        task_queue=task_queue,
+        start_signal=REVIEW_SIGNAL,
+        start_signal_args=[update],
+        static_summary=inp.summary(),
+    )
+    return workflow_id
+
+
+async def signal_review(client: Client, workflow_id: str, update: ReviewUpdate) -> None:
+    """Tell a running recovery how its replacement's review went."""
+    await client.get_workflow_handle(workflow_id).signal(REVIEW_SIGNAL, update)

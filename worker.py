@@ -19,6 +19,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alerts import AlertActivities
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
@@ -26,6 +27,7 @@ from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
 from activities.optimization import CycleActivities
 from activities.priors import PriorActivities
+from activities.recovery import RecoveryActivities
 from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
@@ -49,6 +51,8 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         RollbackActivities(deps, client),
         CycleActivities(deps),
         PriorActivities(deps),
+        RecoveryActivities(deps, client),
+        AlertActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

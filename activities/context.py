@@ -41,6 +41,7 @@ class Dependencies:
     oauth: OAuthApp
     change_log_key: bytes
     clock_url: str | None = None
+    settings: Settings | None = None
 
     async def tiktok_now(self) -> datetime:
         """TikTok's current time (UTC, naive): the simulator's clock when one is configured."""
@@ -92,6 +93,7 @@ class Dependencies:
             oauth=oauth,
             change_log_key=key,
             clock_url=settings.tiktok_clock_url,
+            settings=settings,
         )
 
     async def aclose(self) -> None:

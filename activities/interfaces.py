@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from models.alerts import Alert, AlertSent
 from models.changes import ChangeSet, EntityChange
 from models.entities import (
     CreateAdGroupInput,
@@ -34,6 +35,17 @@ from models.launch import (
 )
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.priors import PriorFitInput, PriorFitResult
+from models.recovery import (
+    InspectInput,
+    PickInput,
+    PoolCreative,
+    ReconcileResult,
+    RecoveryStatus,
+    RejectedAd,
+    ReviewCheck,
+    ReviewVerdict,
+    WatchInput,
+)
 from models.rollback import Restored, RestoreInput, RollbackTarget, TargetChanges
 from models.workflows import SyncCounts, TokenState
 
@@ -174,6 +186,46 @@ class PriorOperations:
         raise NotImplementedError
 
 
+class RecoveryOperations:
+    """``RejectionRecovery``: the rejected ad, the pool, review verdicts, the record; and the
+    reconciler that starts recoveries for rejections no webhook announced."""
+
+    @activity.defn
+    async def inspect_rejection(self, inp: InspectInput) -> RejectedAd:
+        """The ad, its group and review verdict now; what the rejection is about."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def pick_replacement(self, inp: PickInput) -> PoolCreative | None:
+        raise NotImplementedError
+
+    @activity.defn
+    async def watch_review(self, inp: WatchInput) -> None:
+        """Route the replacement ad's review events to this recovery."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def check_review(self, inp: ReviewCheck) -> ReviewVerdict:
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_recovery(self, status: RecoveryStatus) -> None:
+        """The recovery's row (state, attempts, MTTR); tried pool items marked used or rejected."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def reconcile_reviews(self, advertiser_id: str) -> ReconcileResult:
+        """Start a recovery for every rejected ad still enabled (a webhook that never came)."""
+        raise NotImplementedError
+
+
+class AlertOperations:
+    @activity.defn
+    async def send_alert(self, alert: Alert) -> AlertSent:
+        """Store the alert (once per key and window) and send it to the configured channels."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -183,4 +235,6 @@ INTERFACES: tuple[type, ...] = (
     RollbackOperations,
     CycleOperations,
     PriorOperations,
+    RecoveryOperations,
+    AlertOperations,
 )

@@ -114,6 +114,13 @@ async def get_many(client: TikTokClient, kind: Kind[M], advertiser_id: str, ids:
     return out
 
 
+async def list_children(client: TikTokClient, kind: Kind[M], advertiser_id: str, parent_id: str) -> list[M]:
+    """The live objects of ``kind`` under ``parent_id`` (the ads of an ad group...)."""
+    assert kind.parent_filter is not None
+    params = {"filtering": {kind.parent_filter: [parent_id]}}
+    return await list_all(client, kind.get_path, advertiser_id, kind.model, params=params)
+
+
 async def find_own(
     client: TikTokClient,
     kind: Kind[M],

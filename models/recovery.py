@@ -181,8 +181,9 @@ class RecoveryResult(BaseModel):
 
 
 class ReconcileResult(BaseModel):
-    """What the reconciler found: rejected ads still enabled, and the recoveries it started."""
+    """What the reconciler found: rejected ads still enabled, the recoveries it handed them
+    to (started, or signalled when running), the replacements it left to their recovery."""
 
     rejected: int = 0
-    started: list[str] = Field(default_factory=list)
-    already_running: list[str] = Field(default_factory=list)
+    handed_off: list[str] = Field(default_factory=list)
+    replacements: list[str] = Field(default_factory=list)

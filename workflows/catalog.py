@@ -13,12 +13,14 @@ from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
 from models.priors import PriorFitInput
+from models.recovery import RejectionRecoveryInput
 from models.rollback import RollbackInput
 from models.workflows import (
     ADVERTISER_SYNC,
     CAMPAIGN_LAUNCH,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
+    REJECTION_RECOVERY,
     ROLLBACK,
     TOKEN_REFRESH,
     WORKFLOW_TYPES,
@@ -29,6 +31,7 @@ from workflows.advertiser_sync import AdvertiserSync
 from workflows.campaign_launch import CampaignLaunch
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
+from workflows.rejection_recovery import RejectionRecovery
 from workflows.rollback import Rollback
 from workflows.token_refresh import TokenRefresh
 
@@ -40,6 +43,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     ROLLBACK: (Rollback, RollbackInput),
     OPTIMIZATION_CYCLE: (OptimizationCycle, OptimizationCycleInput),
     PRIOR_FIT: (PriorFit, PriorFitInput),
+    REJECTION_RECOVERY: (RejectionRecovery, RejectionRecoveryInput),
 }
 
 

@@ -1,0 +1,34 @@
+"""Alerts: what a workflow, a detector or the receiver raises, and what became of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Level = Literal["critical", "warning", "info"]
+
+
+class Alert(BaseModel):
+    """One alert. The same ``dedupe_key`` within the window is sent once."""
+
+    level: Level
+    kind: str = Field(max_length=64, description="e.g. ad_rejected, recovery_escalated, cpa_spike")
+    title: str = Field(max_length=300)
+    body: str = ""
+    advertiser_id: str | None = None
+    workflow_id: str | None = None
+    dedupe_key: str | None = Field(default=None, max_length=300, description="default: kind/advertiser/title")
+
+    def key(self) -> str:
+        return self.dedupe_key or f"{self.kind}/{self.advertiser_id or '-'}/{self.title}"[:300]
+
+
+class AlertSent(BaseModel):
+    """What ``send_alert`` did: stored (id), skipped as a duplicate, held for the morning."""
+
+    alert_id: int | None = None
+    duplicate: bool = False
+    held_until: datetime | None = None
+    deliveries: dict[str, str] = Field(default_factory=dict, description="channel -> sent | error ...")

@@ -1,0 +1,95 @@
+"""The creative pool: creatives an operator approved as replacements, per advertiser and
+campaign. Rejection recovery picks from it (oldest approved first, never one it tried);
+a creative that fails review there is marked ``rejected`` so no recovery tries it again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, or_, select
+
+from models.recovery import PoolCreative
+from models.recovery_tables import PoolCreativeRow
+
+STATES = ("approved", "rejected", "archived")
+
+
+async def add(session: AsyncSession, row: PoolCreativeRow) -> PoolCreativeRow:
+    """Add ``row``, or bring the same creative and text back to ``approved``."""
+    existing = (
+        await session.execute(
+            select(PoolCreativeRow).where(
+                col(PoolCreativeRow.advertiser_id) == row.advertiser_id,
+                col(PoolCreativeRow.campaign_id) == row.campaign_id,
+                col(PoolCreativeRow.creative_id) == row.creative_id,
+                col(PoolCreativeRow.ad_text) == row.ad_text,
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.state, existing.tags, existing.note = "approved", row.tags, row.note
+        existing.call_to_action, existing.landing_page_url = row.call_to_action, row.landing_page_url
+        row = existing
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def items(
+    session: AsyncSession, advertiser_id: str, *, campaign_id: str | None = None, state: str | None = None
+) -> list[PoolCreativeRow]:
+    stmt = select(PoolCreativeRow).where(col(PoolCreativeRow.advertiser_id) == advertiser_id)
+    if campaign_id is not None:
+        stmt = stmt.where(col(PoolCreativeRow.campaign_id).in_([campaign_id, ""]))
+    if state is not None:
+        stmt = stmt.where(col(PoolCreativeRow.state) == state)
+    return list((await session.execute(stmt.order_by(col(PoolCreativeRow.id)))).scalars().all())
+
+
+async def set_state(session: AsyncSession, pool_id: int, state: str) -> PoolCreativeRow | None:
+    row = await session.get(PoolCreativeRow, pool_id)
+    if row is not None:
+        row.state = state
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def pick(
+    session: AsyncSession, advertiser_id: str, campaign_id: str, exclude: Sequence[int]
+) -> PoolCreative | None:
+    """The approved creative to try next for ``campaign_id``: the campaign's own first, then
+    the advertiser-wide ones, oldest first, none of ``exclude``."""
+    stmt = (
+        select(PoolCreativeRow)
+        .where(
+            col(PoolCreativeRow.advertiser_id) == advertiser_id,
+            col(PoolCreativeRow.state) == "approved",
+            or_(col(PoolCreativeRow.campaign_id) == campaign_id, col(PoolCreativeRow.campaign_id) == ""),
+        )
+        .order_by(col(PoolCreativeRow.campaign_id).desc(), col(PoolCreativeRow.id))
+    )
+    for row in (await session.execute(stmt)).scalars():
+        if row.id not in exclude:
+            return PoolCreative(
+                pool_id=row.id,
+                kind="image" if row.kind == "image" else "video",
+                creative_id=row.creative_id,
+                ad_text=row.ad_text,
+                call_to_action=row.call_to_action,
+                landing_page_url=row.landing_page_url,
+            )
+    return None
+
+
+async def mark_used(session: AsyncSession, pool_id: int, ad_id: str, *, rejected: bool) -> None:
+    row = await session.get(PoolCreativeRow, pool_id)
+    if row is None:
+        return
+    if ad_id not in row.used_in:
+        row.used_in = [*row.used_in, ad_id]
+    if rejected:
+        row.state = "rejected"
+    session.add(row)
+    await session.flush()
