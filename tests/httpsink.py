@@ -7,6 +7,7 @@ request, then 200.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,6 +57,15 @@ class HttpSink:
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} request(s), got {len(self.received)}")
             time.sleep(0.02)
+        return self.received
+
+    async def arrived(self, count: int, within: float = 10.0) -> list[Received]:
+        """``wait_for`` for async tests: the loop keeps running (it may be the sender)."""
+        deadline = time.monotonic() + within
+        while len(self.received) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} request(s), got {len(self.received)}")
+            await asyncio.sleep(0.02)
         return self.received
 
     def __enter__(self) -> HttpSink:
