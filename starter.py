@@ -20,7 +20,9 @@ from cli import templates as templates_cli
 from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
 from cli.common import console, masked_url
+from cli.creatives import creatives_app
 from cli.experiments import experiments_app
+from cli.recovery import alerts, recovery_app
 from cli.schedules import schedule_app
 from cli.templates import templates_app
 from cli.tokens import token_app
@@ -38,6 +40,9 @@ app.command()(audit_cli.audit)
 app.add_typer(templates_app, name="templates")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(experiments_app, name="experiments")
+app.add_typer(creatives_app, name="creatives")
+app.add_typer(recovery_app, name="recovery")
+app.command()(alerts)
 app.command()(templates_cli.launch)
 app.command()(runs.dev)
 app.command()(runs.start)

@@ -211,6 +211,9 @@ class CycleStatus(BaseModel):
     applied: list[Move] = Field(default_factory=list)
     gated: list[Move] = Field(default_factory=list, description="moves waiting for, or denied, approval")
     dropped: list[str] = Field(default_factory=list)
+    recoveries: list[str] = Field(
+        default_factory=list, description="RejectionRecovery runs handed rejected ads no webhook announced"
+    )
 
     def brief(self) -> CycleApproval:
         return CycleApproval(

@@ -59,6 +59,7 @@ def test_example_inputs_are_valid(tmp_path: Path) -> None:
         ("CampaignLaunch", "campaign_launch"),
         ("Rollback", "rollback"),
         ("OptimizationCycle", "optimization_cycle"),
+        ("RejectionRecovery", "rejection_recovery"),
     )
     for workflow, name in pairs:
         _, model = WORKFLOWS[workflow]
@@ -167,3 +168,32 @@ def test_experiments_register_names_a_bad_field_and_an_unknown_arm(tmp_path: Pat
     assert wrong.exit_code == EXIT_BAD_INPUT and "policy: an A/B test splits evenly" in wrong.output
     missing = run("experiments", "show", "7000000000000000001:nope")
     assert missing.exit_code == EXIT_BAD_INPUT and "no experiment" in missing.output
+
+
+def test_creatives_pool_add_list_archive_and_bad_input(tmp_path: Path) -> None:
+    import settings
+
+    env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'pool.db'}"}
+
+    def run(*args: str) -> Any:
+        settings.get_settings.cache_clear()
+        try:
+            return runner.invoke(app, list(args), env=env)
+        finally:
+            settings.get_settings.cache_clear()
+
+    adv = ["--advertiser", "7000000000000000001"]
+    added = run("creatives", "add", *adv, "--creative", "v-spare", "--text", "Fresh look", "--as", "olivia")
+    assert added.exit_code == 0 and "pool item 1" in added.output, added.output
+    bad = run("creatives", "add", *adv, "--creative", "v2", "--text", "x", "--as", "o", "--kind", "gif")
+    assert bad.exit_code == EXIT_BAD_INPUT and "kind:" in bad.output
+    bad_url = run(
+        "creatives", "add", *adv, "--creative", "v2", "--text", "x", "--as", "o", "--landing-page", "nope"
+    )
+    assert bad_url.exit_code == EXIT_BAD_INPUT and "landing_page_url:" in bad_url.output
+    assert "v-spare" in run("creatives", "list", *adv).output
+    assert run("creatives", "archive", "1").exit_code == 0
+    assert "v-spare" not in run("creatives", "list", *adv, "--state", "approved").output
+    assert run("creatives", "archive", "99").exit_code == EXIT_BAD_INPUT
+    assert "no recoveries yet" in run("recovery", "list").output
+    assert "no alerts" in run("alerts").output

@@ -2,7 +2,8 @@
 
 1. Pull: refresh the mirror and store the report rows the decision needs (``pull_reports``;
    rows stay in the store, history gets counts). The window ends at the schedule's time,
-   so a late or re-run cycle looks at the hours it was meant for.
+   so a late or re-run cycle looks at the hours it was meant for. Then the review
+   reconciler hands any rejected ad still enabled (a lost webhook) to ``RejectionRecovery``.
 2. Decide: ``decide_changes`` runs the optimizer (Thompson sampling, pacing, Cost Cap bids,
    creative pauses), every move clipped by the guardrails and carrying its reason.
 3. Apply the moves that need nobody, batched as TikTok allows, exactly once (keys derived
@@ -23,7 +24,12 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.interfaces import CycleOperations, EntityOperations, LaunchPreparation
+    from activities.interfaces import (
+        CycleOperations,
+        EntityOperations,
+        LaunchPreparation,
+        RecoveryOperations,
+    )
     from models.approval import approval_state, refusal
     from models.changes import ChangeSet, EntityChange
     from models.errors import ApprovalRefused
@@ -75,6 +81,8 @@ class OptimizationCycle:
             "Pull reports into the store (mirror, 7 days of ads, month's spend, window hours)",
         )
         window = self._status.window = f"{pull.window_start:%Y-%m-%d %H:%M} to {pull.as_of:%H:%M}"
+        if workflow.patched("reconcile-reviews") and not inp.settings.dry_run:
+            await self._reconcile(adv)
         self._step("deciding")
         seed = inp.settings.seed
         if seed is None:
@@ -116,6 +124,21 @@ class OptimizationCycle:
                 "changed": len(self._changes),
             }
         )
+
+    async def _reconcile(self, adv: str) -> None:
+        """Webhooks get lost: hand every rejected ad still enabled to its recovery (idempotent).
+        A failure here is noted, never a failed cycle."""
+        self._step("reconciling ad reviews")
+        try:
+            found = await self._run(
+                RecoveryOperations.reconcile_reviews,
+                adv,
+                "Hand rejected ads no webhook announced to recovery",
+            )
+        except ActivityError as err:
+            self._status.notes.append(f"review reconciliation failed: {err.cause or err}")
+            return
+        self._status.recoveries = found.handed_off
 
     # -- apply ----------------------------------------------------------------------------
 

@@ -1,0 +1,128 @@
+"""``starter.py creatives list | add | approve | archive``: the pool of pre-approved creatives
+that rejection recovery swaps in. Only ``approved`` items are ever picked; an item whose
+replacement ad fails review is marked ``rejected`` by the recovery itself."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from rich.table import Table
+from rich.text import Text
+
+from cli.common import EXIT_BAD_INPUT, console, err, store_session
+from models.recovery_tables import PoolCreativeRow
+from models.workflows import AdvertiserId, describe_validation_error
+
+creatives_app = typer.Typer(help="The creative pool rejection recovery picks replacements from.")
+
+
+class PoolItem(BaseModel):
+    """What ``creatives add`` accepts (validated before anything is stored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    advertiser_id: AdvertiserId
+    campaign_id: str = Field(default="", pattern=r"^\d{0,32}$", description="empty: any campaign")
+    kind: str = Field(default="video", pattern="^(video|image)$")
+    creative_id: str = Field(min_length=1, max_length=64)
+    ad_text: str = Field(min_length=1, max_length=100)
+    call_to_action: str = Field(default="LEARN_MORE", max_length=32)
+    landing_page_url: HttpUrl | None = None
+    tags: list[str] = Field(default_factory=list)
+    added_by: str = Field(min_length=1, max_length=128)
+
+
+@creatives_app.command("add")
+def add(
+    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    creative: Annotated[str, typer.Option(help="video_id (or image id with --kind image), already approved")],
+    text: Annotated[str, typer.Option(help="the ad text to run it with (at most 100 characters)")],
+    as_user: Annotated[str, typer.Option("--as", help="who approves it for the pool")],
+    campaign: Annotated[str, typer.Option(help="only for this campaign (default: any)")] = "",
+    kind: Annotated[str, typer.Option(help="video or image")] = "video",
+    cta: Annotated[str, typer.Option(help="call to action")] = "LEARN_MORE",
+    landing_page: Annotated[str | None, typer.Option(help="default: the rejected ad's")] = None,
+    tags: Annotated[str, typer.Option(help="comma-separated")] = "",
+) -> None:
+    """Add an approved creative to the pool (or approve it again)."""
+    try:
+        item = PoolItem(
+            advertiser_id=advertiser,
+            campaign_id=campaign,
+            kind=kind,
+            creative_id=creative,
+            ad_text=text,
+            call_to_action=cta,
+            landing_page_url=landing_page,
+            tags=[t.strip() for t in tags.split(",") if t.strip()],
+            added_by=as_user,
+        )
+    except ValidationError as exc:
+        err.print(Text("creative refused: " + "; ".join(describe_validation_error(exc))))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    async def go() -> int:
+        from store import pool
+
+        async with store_session() as session:
+            row = PoolCreativeRow(**item.model_dump(mode="json"))
+            saved = await pool.add(session, row)
+            assert saved.id is not None
+            return saved.id
+
+    pool_id = asyncio.run(go())
+    console.print(
+        f"pool item {pool_id}: {kind} {creative} approved for replacements of advertiser {advertiser}"
+    )
+
+
+@creatives_app.command("list")
+def list_pool(
+    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    campaign: Annotated[str | None, typer.Option(help="this campaign's and the advertiser-wide")] = None,
+    state: Annotated[str | None, typer.Option(help="approved, rejected or archived")] = None,
+) -> None:
+    """The pool, oldest first (the order recovery picks in)."""
+
+    async def go() -> list[PoolCreativeRow]:
+        from store import pool
+
+        async with store_session() as session:
+            return await pool.items(session, advertiser, campaign_id=campaign, state=state)
+
+    rows = asyncio.run(go())
+    table = Table("id", "state", "campaign", "kind", "creative", "text", "used in", "added by")
+    for r in rows:
+        table.add_row(
+            str(r.id), r.state, r.campaign_id or "any", r.kind, r.creative_id, r.ad_text,
+            ", ".join(r.used_in) or "-", r.added_by,
+        )  # fmt: skip
+    console.print(table if rows else f"no pool items for advertiser {advertiser}")
+
+
+def _set_state(pool_id: int, state: str) -> None:
+    async def go() -> PoolCreativeRow | None:
+        from store import pool
+
+        async with store_session() as session:
+            return await pool.set_state(session, pool_id, state)
+
+    if asyncio.run(go()) is None:
+        err.print(f"no pool item {pool_id}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    console.print(f"pool item {pool_id} is {state}")
+
+
+@creatives_app.command("approve")
+def approve(pool_id: Annotated[int, typer.Argument(help="pool item id (creatives list)")]) -> None:
+    """Make an item pickable again (after a fix, or after archiving)."""
+    _set_state(pool_id, "approved")
+
+
+@creatives_app.command("archive")
+def archive(pool_id: Annotated[int, typer.Argument(help="pool item id (creatives list)")]) -> None:
+    """Never pick this item again."""
+    _set_state(pool_id, "archived")
