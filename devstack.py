@@ -22,6 +22,7 @@ from rich.console import Console
 from temporalio.client import Client
 
 from models.optimization import CycleSettings
+from models.recovery_tables import PoolCreativeRow
 from models.workflows import (
     ADVERTISER_SYNC,
     SEARCH_ATTRIBUTE_KEYS,
@@ -36,7 +37,7 @@ from models.workflows import (
 from schedules import ensure_optimization_schedule
 from settings import Settings
 from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
-from store import Store
+from store import Store, pool
 from store.access import assign_advertiser, grant
 from store.tokens import TokenNotFound, load_tokens, save_tokens
 from temporal_client import connect, start_workflow, ui_link
@@ -134,6 +135,26 @@ def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
     return proc
 
 
+def start_receiver(settings: Settings) -> subprocess.Popen[bytes]:
+    """The webhook receiver (``python -m webhooks``) on its port, as its own process."""
+    if port_open(settings.webhook_host, settings.webhook_port):
+        raise StackError(f"port {settings.webhook_port} is already in use: is a webhook receiver running?")
+    args = [
+        sys.executable,
+        "-m",
+        "webhooks",
+        "--host",
+        settings.webhook_host,
+        "--port",
+        str(settings.webhook_port),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(args, start_new_session=True)
+    wait_for_port(settings.webhook_host, settings.webhook_port, "webhook receiver", proc)
+    return proc
+
+
 DEMO_TENANT = "demo"
 DEMO_PEOPLE = (
     ("olivia@demo.example", "Operator"),
@@ -212,6 +233,7 @@ async def start_optimization(client: Client, settings: Settings) -> None:
         clock = (await http.get(f"{base}/sim/clock")).json()
         if clock["now"] == clock["start_time"]:  # a fresh simulator: let the market run 3 days first
             await http.post(f"{base}/sim/advance", json={"hours": DEMO_HISTORY_HOURS})
+    await start_review_demo(settings)
     sid = optimize_schedule_id(DEMO_ADVERTISER_ID)
     await ensure_optimization_schedule(client, settings, DEMO_ADVERTISER_ID, cycle=DEMO_CYCLE)
     await client.get_schedule_handle(sid).trigger()
@@ -220,6 +242,42 @@ async def start_optimization(client: Client, settings: Settings) -> None:
         f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/schedules/{sid}\n"
         f"  moves above the thresholds wait for you: starter.py pending, then "
         f"starter.py approve <cycle id> --as alice@demo.example"
+    )
+
+
+DEMO_REVIEW_SECONDS = 20  # how long the simulator's review takes in the demo (wall time)
+DEMO_POOL_VIDEO = "v10033g50000demo0004"
+
+
+async def start_review_demo(settings: Settings) -> None:
+    """Point the simulator's webhooks at the receiver, give review a delay, and put one
+    approved creative in the demo advertiser's pool: the first cycle's reconciler then finds
+    the scenario's long-rejected ad and RejectionRecovery swaps the pool creative in."""
+    base = f"http://{settings.simulator_host}:{settings.simulator_port}"
+    receiver = f"http://{settings.webhook_host}:{settings.webhook_port}/webhook/tiktok"
+    async with httpx.AsyncClient(timeout=30) as http:
+        (await http.post(f"{base}/sim/webhook", json={"url": receiver})).raise_for_status()
+        review = {"delay_seconds": DEMO_REVIEW_SECONDS, "forbidden_words": ["miracle", "guaranteed"]}
+        (await http.post(f"{base}/sim/review", json=review)).raise_for_status()
+    store = Store(settings.effective_database_url)
+    try:
+        async with store.session() as session:
+            item = PoolCreativeRow(
+                advertiser_id=DEMO_ADVERTISER_ID,
+                creative_id=DEMO_POOL_VIDEO,
+                ad_text="Spring styles, fresh arrivals",
+                call_to_action="SHOP_NOW",
+                added_by="ada@demo.example",
+                tags=["demo"],
+            )
+            await pool.add(session, item)
+    finally:
+        await store.dispose()
+    console.print(
+        f"[bold]Review[/] takes {DEMO_REVIEW_SECONDS} s; rejections reach the receiver on "
+        f":{settings.webhook_port} "
+        "and start RejectionRecovery (starter.py recovery list, starter.py creatives list --advertiser "
+        f"{DEMO_ADVERTISER_ID})"
     )
 
 
@@ -238,7 +296,8 @@ async def _serve(settings: Settings) -> None:
         console.print(f"[red]Demo workflow failed:[/] {demo_task.exception()}")
     console.print(
         f"Temporal UI {settings.temporal_ui_url} | simulator http://{settings.simulator_host}:"
-        f"{settings.simulator_port} | metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        f"{settings.simulator_port} | webhooks http://{settings.webhook_host}:{settings.webhook_port}"
+        f" | metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
         " | Ctrl-C to stop"
     )
     await stop.wait()
@@ -270,6 +329,7 @@ def run_dev_stack(settings: Settings) -> None:
     procs = [(temporal, "temporal")]
     try:
         procs.append((start_simulator(settings), "simulator"))
+        procs.append((start_receiver(settings), "webhook receiver"))
         asyncio.run(_serve(settings))
     except KeyboardInterrupt:
         pass

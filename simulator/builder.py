@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.auction import creative_truth
+from simulator.review import CREATIVE as CREATIVE_REASON
 from simulator.scenario import AdvertiserSpec, Scenario
 from simulator.state import (
     AdTruth,
@@ -138,6 +139,9 @@ def assign_truth(
         true_cvr=cvr if cvr is not None else drawn_cvr,
         creative_key=key,
         review_status=review,
+        # a scenario's verdicts were reached before the run starts; a rejection has TikTok's reason
+        reject_reasons=[CREATIVE_REASON] if review == "REJECTED" else [],
+        audited_at=None if review == "IN_REVIEW" else state.now_str(),
     )
 
 
