@@ -89,6 +89,24 @@ class Settings(BaseSettings):
     recovery_review_timeout_minutes: float = Field(default=30, gt=0)
     recovery_poll_seconds: float = Field(default=60, ge=1, le=3600)
 
+    # Alert channels (each optional; unset = not used), dedupe window and night mode (JST).
+    alert_slack_webhook_url: str | None = None
+    alert_teams_webhook_url: str | None = None
+    alert_webhook_url: str | None = None
+    alert_email_to: list[str] = Field(default_factory=list)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "tiktok-ads@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    jira_base_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_project: str = "ADS"
+    alert_dedupe_minutes: float = Field(default=30, ge=0)
+    alert_night_mode: bool = True
+
     log_level: str = "INFO"
 
     @field_validator("database_url")

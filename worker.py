@@ -19,7 +19,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.alerts import AlertActivities
+from activities.alerts import AlertActivities, morning_round
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
@@ -96,11 +96,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.metrics_host,
         settings.metrics_port,
     )
+    morning = asyncio.create_task(morning_round(deps.store, settings, stop))
     try:
         async with worker:
             await stop.wait()
             log.info("stopping worker")
     finally:
+        await morning
         await deps.aclose()
 
 

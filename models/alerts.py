@@ -20,6 +20,9 @@ class Alert(BaseModel):
     advertiser_id: str | None = None
     workflow_id: str | None = None
     dedupe_key: str | None = Field(default=None, max_length=300, description="default: kind/advertiser/title")
+    approval_workflow_id: str | None = Field(
+        default=None, description="an approval request: Slack shows Approve/Reject buttons for this workflow"
+    )
 
     def key(self) -> str:
         return self.dedupe_key or f"{self.kind}/{self.advertiser_id or '-'}/{self.title}"[:300]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -53,3 +54,19 @@ async def listing(session: AsyncSession, advertiser_id: str | None = None, limit
     if advertiser_id:
         stmt = stmt.where(col(AlertRow.advertiser_id) == advertiser_id)
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def claim_due(session: AsyncSession, now: datetime) -> list[AlertRow]:
+    """Held alerts whose morning has come, each claimed by one process only (the conditional
+    update that clears ``held_until`` succeeds for exactly one caller)."""
+    stmt = select(AlertRow).where(col(AlertRow.held_until).is_not(None), col(AlertRow.held_until) <= now)
+    claimed = []
+    for row in (await session.execute(stmt)).scalars().all():
+        done = await session.execute(
+            update(AlertRow)
+            .where(col(AlertRow.id) == row.id, col(AlertRow.held_until).is_not(None))
+            .values(held_until=None)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed

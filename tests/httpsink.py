@@ -27,6 +27,7 @@ class HttpSink:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.answers: list[int] = []
+        self.reply = b"ok"
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,9 +38,9 @@ class HttpSink:
                 sink.received.append(Received(self.path, headers, body))
                 status = sink.answers.pop(0) if sink.answers else 200
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(sink.reply)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(sink.reply)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
