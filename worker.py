@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.alerts import AlertActivities, morning_round
+from activities.anomalies import AnomalyActivities
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
@@ -53,6 +54,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         PriorActivities(deps),
         RecoveryActivities(deps, client),
         AlertActivities(deps),
+        AnomalyActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

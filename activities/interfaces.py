@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from models.alerts import Alert, AlertSent
+from models.alerts import Alert, AlertSent, AnomalyReport, DetectInput
 from models.changes import ChangeSet, EntityChange
 from models.entities import (
     CreateAdGroupInput,
@@ -226,6 +226,13 @@ class AlertOperations:
         raise NotImplementedError
 
 
+class AnomalyOperations:
+    @activity.defn
+    async def detect_anomalies(self, inp: DetectInput) -> AnomalyReport:
+        """CPA and spend spikes, stalls, CTR collapse, stalled learning, missing data; alerts sent."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -237,4 +244,5 @@ INTERFACES: tuple[type, ...] = (
     PriorOperations,
     RecoveryOperations,
     AlertOperations,
+    AnomalyOperations,
 )

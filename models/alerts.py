@@ -35,3 +35,22 @@ class AlertSent(BaseModel):
     duplicate: bool = False
     held_until: datetime | None = None
     deliveries: dict[str, str] = Field(default_factory=dict, description="channel -> sent | error ...")
+
+
+class DetectInput(BaseModel):
+    """What ``detect_anomalies`` looks at: the advertiser's stored rows up to ``as_of``."""
+
+    advertiser_id: str
+    as_of: datetime = Field(description="TikTok's time the cycle's window ends at")
+    cycle: str = Field(description="the cycle's workflow id (alerts name it)")
+    learning_conversions: int = 50
+    alert: bool = Field(default=True, description="False (a dry run): detect and report only")
+    on_critical: Literal["alert", "pause", "approve_pause"] = "alert"
+
+
+class AnomalyReport(BaseModel):
+    """Findings as lines, the alerts sent, and the ad groups a critical spend anomaly asks to pause."""
+
+    lines: list[str] = Field(default_factory=list)
+    alerts_sent: int = 0
+    pause_adgroups: dict[str, str] = Field(default_factory=dict, description="ad group id -> why")

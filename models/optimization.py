@@ -64,6 +64,10 @@ class CycleSettings(BaseModel):
         "which keeps a big account's history small",
     )
     approve_adgroup_pauses: bool = Field(default=True, description="pausing an ad group waits for a person")
+    on_critical_anomaly: Literal["alert", "pause", "approve_pause"] = Field(
+        default="alert",
+        description="a critical spend spike: alert only, pause the ad group at once, or ask to pause it",
+    )
     approval_hours: float = Field(default=1.5, gt=0, le=24, description="how long gated moves wait")
     dry_run: bool = Field(default=False, description="decide and explain, change nothing")
     seed: int | None = Field(default=None, description="Thompson sampling seed (default: from the run id)")
@@ -211,6 +215,7 @@ class CycleStatus(BaseModel):
     applied: list[Move] = Field(default_factory=list)
     gated: list[Move] = Field(default_factory=list, description="moves waiting for, or denied, approval")
     dropped: list[str] = Field(default_factory=list)
+    anomalies: list[str] = Field(default_factory=list, description="what the detectors found this cycle")
     recoveries: list[str] = Field(
         default_factory=list, description="RejectionRecovery runs handed rejected ads no webhook announced"
     )

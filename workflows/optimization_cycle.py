@@ -3,7 +3,9 @@
 1. Pull: refresh the mirror and store the report rows the decision needs (``pull_reports``;
    rows stay in the store, history gets counts). The window ends at the schedule's time,
    so a late or re-run cycle looks at the hours it was meant for. Then the review
-   reconciler hands any rejected ad still enabled (a lost webhook) to ``RejectionRecovery``.
+   reconciler hands any rejected ad still enabled (a lost webhook) to ``RejectionRecovery``,
+   and the anomaly detectors alert on spikes, stalls and collapses (``detect_anomalies``);
+   a critical spend spike may add a pause of its ad group (``on_critical_anomaly``).
 2. Decide: ``decide_changes`` runs the optimizer (Thompson sampling, pacing, Cost Cap bids,
    creative pauses), every move clipped by the guardrails and carrying its reason.
 3. Apply the moves that need nobody, batched as TikTok allows, exactly once (keys derived
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -25,11 +27,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import (
+        AnomalyOperations,
         CycleOperations,
         EntityOperations,
         LaunchPreparation,
         RecoveryOperations,
     )
+    from models.alerts import DetectInput
     from models.approval import approval_state, refusal
     from models.changes import ChangeSet, EntityChange
     from models.errors import ApprovalRefused
@@ -83,6 +87,9 @@ class OptimizationCycle:
         window = self._status.window = f"{pull.window_start:%Y-%m-%d %H:%M} to {pull.as_of:%H:%M}"
         if workflow.patched("reconcile-reviews") and not inp.settings.dry_run:
             await self._reconcile(adv)
+        pauses: dict[str, str] = {}
+        if workflow.patched("detect-anomalies"):
+            pauses = await self._detect(inp, pull.as_of)
         self._step("deciding")
         seed = inp.settings.seed
         if seed is None:
@@ -98,7 +105,8 @@ class OptimizationCycle:
             ),
             f"Decide for {pull.adgroups} ad groups and {pull.ads} ads",
         )
-        self._status.notes, self._status.held = plan.notes, plan.held
+        plan.moves += self._anomaly_pauses(pauses, plan.moves, inp.settings.on_critical_anomaly)
+        self._status.notes, self._status.held = self._status.notes + plan.notes, plan.held
         self._status.approvers = plan.approvers
         result = CycleResult(
             outcome="applied", advertiser_id=adv, window=window, notes=plan.notes, held=plan.held
@@ -139,6 +147,39 @@ class OptimizationCycle:
             self._status.notes.append(f"review reconciliation failed: {err.cause or err}")
             return
         self._status.recoveries = found.handed_off
+
+    async def _detect(self, inp: OptimizationCycleInput, as_of: datetime) -> dict[str, str]:
+        """Anomalies in the pulled numbers, alerted (not on a dry run); the ad groups a critical
+        spend spike asks to pause. A failure here is noted, never a failed cycle."""
+        self._step("looking for anomalies")
+        req = DetectInput(
+            advertiser_id=inp.advertiser_id,
+            as_of=as_of,
+            cycle=workflow.info().workflow_id,
+            learning_conversions=inp.settings.learning_conversions,
+            alert=not inp.settings.dry_run,
+            on_critical=inp.settings.on_critical_anomaly,
+        )
+        try:
+            found = await self._run(AnomalyOperations.detect_anomalies, req, "Detect anomalies and alert")
+        except ActivityError as err:
+            self._status.notes.append(f"anomaly detection failed: {err.cause or err}")
+            return {}
+        self._status.anomalies = found.lines
+        return found.pause_adgroups
+
+    def _anomaly_pauses(self, pauses: dict[str, str], moves: list[Move], policy: str) -> list[Move]:
+        """Pause moves for critical spend spikes, through the same apply path (and gate) as the rest."""
+        planned = {m.entity_id for m in moves if m.kind == "pause"}
+        out = []
+        for adgroup_id, why in pauses.items():
+            if adgroup_id in planned:
+                continue
+            move = Move.status("pause", "adgroup", adgroup_id, "", "anomaly", f"critical spend spike: {why}")
+            if policy == "approve_pause":
+                move.needs_approval, move.approval_reason = True, "pausing for an anomaly waits for a person"
+            out.append(move)
+        return out
 
     # -- apply ----------------------------------------------------------------------------
 
