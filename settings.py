@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     alert_dedupe_minutes: float = Field(default=30, ge=0)
     alert_night_mode: bool = True
 
+    # Verified approvals: None = on outside the dev environment (the demo keeps plain names).
+    require_signed_approvals: bool | None = None
+    # Slack buttons: the app's signing secret, and the private key (hex) the receiver signs
+    # a verified button press with (its public key registered with `users key create --service slack`).
+    slack_signing_secret: SecretStr | None = None
+    slack_approval_key: SecretStr | None = None
+    slack_approval_key_id: str | None = None
+
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -144,6 +152,13 @@ class Settings(BaseSettings):
 
         key = self.change_log_key
         return change_log_key(key.get_secret_value() if key else None, self.environment, self.data_dir)
+
+    @property
+    def signed_approvals(self) -> bool:
+        """Whether approvals must be signed (``require_signed_approvals``, else outside dev)."""
+        if self.require_signed_approvals is not None:
+            return self.require_signed_approvals
+        return self.environment != "dev"
 
     def webhook_secrets(self) -> list[str]:
         """Every secret a webhook signature may be made with: current first."""

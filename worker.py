@@ -35,7 +35,7 @@ from activities.tokens import TokenActivities
 from connector import redact
 from settings import Settings, get_settings
 from temporal_client import connect, metrics_runtime
-from workflows.catalog import all_workflow_classes
+from workflows.catalog import all_workflow_classes, workflow_runner
 
 log = logging.getLogger("worker")
 
@@ -72,6 +72,7 @@ def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=all_workflow_classes(),
+        workflow_runner=workflow_runner(),
         activities=activities_for(deps, client),
         graceful_shutdown_timeout=timedelta(seconds=20),
     )

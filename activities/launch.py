@@ -28,7 +28,8 @@ from models.tables import AdGroupRow, NotificationRow
 from models.workflows import validated_input
 from policy.guardrails import CreativeFacts, LaunchContext, check_launch
 from policy.recommender import recommend
-from store import Store, access, templates
+from settings import Settings
+from store import Store, access, identity, templates
 
 
 async def plan_launch(store: Store, tiktok: TikTokClient, inp: CampaignLaunchInput) -> LaunchPlan:
@@ -113,8 +114,13 @@ class LaunchActivities(LaunchPreparation):
 
     @activity.defn
     async def prepare_launch(self, inp: CampaignLaunchInput) -> LaunchPlan:
-        """Guardrails, pre-flight of creatives and texts, names, the requester's role, the approvers."""
-        return await plan_launch(self.deps.store, self.deps.tiktok, inp)
+        """Guardrails, pre-flight of creatives and texts, names, the requester's role, the approvers
+        and the public keys their signed approvals are checked with."""
+        plan = await plan_launch(self.deps.store, self.deps.tiktok, inp)
+        required = (self.deps.settings or Settings()).signed_approvals
+        async with self.deps.store.session() as session:
+            plan.signing = await identity.signing_for(session, plan.approvers, required)
+        return plan
 
     @activity.defn
     async def resolve_template(self, req: TemplateRequest) -> CampaignLaunchInput:

@@ -23,7 +23,8 @@ from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.tiktok import Ad, AdGroup, Campaign
 from optimizer import plan_cycle
-from store import cycles, experiments, mirror, reports
+from settings import Settings
+from store import cycles, experiments, identity, mirror, reports
 
 METRICS = ("spend", "impressions", "clicks", "conversion")
 CYCLE_HOURS = 2
@@ -119,6 +120,10 @@ class CycleActivities(CycleOperations):
         )
         plan = await asyncio.to_thread(plan_cycle, account, inp.settings, inp.seed)
         plan.approvers = approvers
+        if any(m.needs_approval for m in plan.moves):  # the keys the gate checks approvals with
+            required = (self.deps.settings or Settings()).signed_approvals
+            async with self.deps.store.session() as session:
+                plan.signing = await identity.signing_for(session, approvers, required)
         if not inp.settings.dry_run:  # a dry run records nothing
             async with self.deps.store.session() as session:
                 if inp.cycle:  # where the report chart marks this cycle

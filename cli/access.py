@@ -11,9 +11,12 @@ from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.common import EXIT_BAD_INPUT, console, err, store_session
+from cli.keys import keys_app, map_slack
 from store.access import ROLES, advertisers, assign_advertiser, grant, memberships
 
 users_app = typer.Typer(help="Users and their roles per tenant (Viewer, Operator, Approver, Admin).")
+users_app.add_typer(keys_app, name="key")
+users_app.command("slack")(map_slack)
 advertisers_app = typer.Typer(help="Advertisers: tenant and monthly budget.")
 T = TypeVar("T")
 

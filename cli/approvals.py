@@ -19,6 +19,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.common import EXIT_REFUSED, console, err, run_client
+from cli.keys import signed_request
 from cli.runs import summary
 from models.errors import ApprovalRefused
 from models.launch import ApprovalRequest, Verdict
@@ -47,7 +48,9 @@ def _decide(name: Verdict, workflow_id: str, approver: str, reason: str | None, 
     async def go() -> WaitingStatus | str:
         client = await connect(settings)
         handle = client.get_workflow_handle(workflow_id)
-        req = ApprovalRequest(approver=approver, reason=reason, stage=stage)
+        req = signed_request(
+            workflow_id, name, ApprovalRequest(approver=approver, reason=reason, stage=stage)
+        )
         try:
             answer: WaitingStatus = await handle.execute_update(name, req, result_type=WaitingStatus)
             return answer

@@ -22,12 +22,16 @@ from temporalio.worker import Replayer
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
 from settings import get_settings
 from temporal_client import connect
-from workflows.catalog import all_workflow_classes
+from workflows.catalog import all_workflow_classes, workflow_runner
 
 
 def replayer() -> Replayer:
     """A replayer with the worker's workflows and data converter."""
-    return Replayer(workflows=all_workflow_classes(), data_converter=pydantic_data_converter)
+    return Replayer(
+        workflows=all_workflow_classes(),
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
 
 
 def history_from_file(path: Path) -> WorkflowHistory:

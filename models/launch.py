@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from models.changes import EntityChange
+from models.identity import Signing
 from models.workflows import AdvertiserId, WorkflowInput
 
 ApprovalPolicy = Literal["none", "single", "two_stage"]
@@ -172,6 +173,9 @@ class Decision(BaseModel):
     stage: int
     reason: str | None = None
     at: datetime
+    via: str | None = Field(default=None, description="cli, slack, dashboard: where it was made")
+    key_id: str | None = Field(default=None, description="the key that signed it (signed approvals)")
+    nonce: str | None = Field(default=None, description="its signature's nonce: never accepted twice")
 
 
 class ApprovalRequest(BaseModel):
@@ -182,6 +186,12 @@ class ApprovalRequest(BaseModel):
     approver: str = Field(min_length=1, max_length=128)
     reason: str | None = Field(default=None, max_length=1000)
     stage: int | None = Field(default=None, ge=1, le=2, description="refuse if this stage is already decided")
+    # A signed approval (models.identity): required where ``require_signed_approvals`` is on.
+    via: Literal["cli", "slack", "dashboard"] | None = None
+    key_id: str | None = Field(default=None, max_length=64)
+    signed_at: datetime | None = None
+    nonce: str | None = Field(default=None, max_length=64)
+    signature: str | None = Field(default=None, max_length=256, description="Ed25519, hex")
 
 
 class Created(BaseModel):
@@ -231,10 +241,12 @@ class LaunchResult(BaseModel):
 
 
 class LaunchPlan(BaseModel):
-    """What ``prepare_launch`` found: violations (empty = go) and who may approve."""
+    """What ``prepare_launch`` found: violations (empty = go), who may approve, and the keys
+    their signed approvals are checked with."""
 
     violations: list[Violation] = Field(default_factory=list)
     approvers: list[str] = Field(default_factory=list)
+    signing: Signing = Field(default_factory=Signing)
     recommendation: Recommendation | None = None
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.experiments import ExperimentReport
+from models.identity import Signing
 from models.launch import ApprovalState, Decision
 from models.workflows import AdvertiserId, WorkflowInput
 
@@ -194,6 +195,7 @@ class CyclePlan(BaseModel):
     held: list[str] = Field(default_factory=list, description="moves not made, and why (learning ...)")
     daily_target: float | None = None
     approvers: list[str] = Field(default_factory=list)
+    signing: Signing = Field(default_factory=Signing, description="checks approvals of the gated moves")
     experiments: list[ExperimentReport] = Field(default_factory=list, description="each running one's look")
 
 

@@ -339,4 +339,5 @@ class CycleRunRow(SQLModel, table=True):
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)
 
 # The event and recovery tables live in their own module; importing it registers them.
+import models.identity_tables  # noqa: E402
 import models.recovery_tables  # noqa: E402, F401

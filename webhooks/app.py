@@ -33,6 +33,7 @@ from store import Store, TokenCipher, events
 from webhooks.events import BadEvent, WebhookEvent, parse
 from webhooks.handoff import Handoff
 from webhooks.signature import SignatureError, verify
+from webhooks.slack import slack_router
 
 log = logging.getLogger("webhooks")
 PATH = "/webhook/tiktok"
@@ -96,6 +97,7 @@ def create_app(
 
     app = FastAPI(title="TikTok webhook receiver", lifespan=lifespan)
     app.state.stats = stats
+    app.include_router(slack_router(settings, state))
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SetStatusInput,
     )
     from models.errors import ApprovalRefused, GuardrailViolation, InvalidInput, LaunchFailed
+    from models.identity import Signing, signature_refusal
     from models.launch import (
         AdSpec,
         ApprovalRequest,
@@ -72,6 +73,7 @@ class CampaignLaunch:
         self._inp: CampaignLaunchInput | None = None
         self._status = LaunchStatus(step="starting")
         self._changes: list[EntityChange] = []
+        self._signing = Signing()
 
     @workflow.run
     async def run(self, raw: CampaignLaunchInput | dict[str, Any]) -> LaunchResult:
@@ -93,6 +95,7 @@ class CampaignLaunch:
                 LaunchResult(outcome="refused", reason=refusal, violations=plan.violations)
             )
         self._status.approvers = plan.approvers
+        self._signing = plan.signing
         self._status.recommendation = plan.recommendation
         if inp.approval_policy != "none":
             ended = await self._approval(inp)
@@ -207,14 +210,26 @@ class CampaignLaunch:
     def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
         """Why ``req`` cannot be accepted now, or None. Read-only: validators call it."""
         assert self._inp is not None
-        return refusal(self._status, self._inp.requester, req, decision)
+        return refusal(self._status, self._inp.requester, req, decision) or signature_refusal(
+            self._signing, workflow.info().workflow_id, decision, req, workflow.now(), self._nonces()
+        )
+
+    def _nonces(self) -> set[str]:
+        return {d.nonce for d in self._status.decisions if d.nonce}
 
     def _decide(self, req: ApprovalRequest, decision: Verdict) -> LaunchStatus:
         assert self._inp is not None
         stage = sum(1 for d in self._status.decisions if d.decision == "approve") + 1
         self._status.decisions.append(
             Decision(
-                approver=req.approver, decision=decision, stage=stage, reason=req.reason, at=workflow.now()
+                approver=req.approver,
+                decision=decision,
+                stage=stage,
+                reason=req.reason,
+                at=workflow.now(),
+                via=req.via,
+                key_id=req.key_id,
+                nonce=req.nonce,
             )
         )
         # Answer the approver with the state their decision led to. Older runs moved the state

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RawValue
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
@@ -62,6 +63,17 @@ class UnknownWorkflow:
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> None:
         raise UnknownWorkflowType(unknown_type_message(workflow.info().workflow_type))
+
+
+# Packages workflows use that the sandbox must not re-import: cryptography's Rust extension
+# (signed approvals are checked in update validators, models.identity) cannot load twice.
+PASSTHROUGH_MODULES = ("cryptography",)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker and replayer of the service uses."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
 def all_workflow_classes() -> list[type]:

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from models.approval import approval_state, refusal
     from models.changes import ChangeSet, EntityChange
     from models.errors import ApprovalRefused
+    from models.identity import Signing, signature_refusal
     from models.launch import ApprovalRequest, ApprovalState, Decision, Notice, Verdict
     from models.moves import batches
     from models.optimization import (
@@ -70,6 +71,7 @@ class OptimizationCycle:
         self._inp: OptimizationCycleInput | None = None
         self._status = CycleStatus(step="starting")
         self._changes: list[EntityChange] = []
+        self._signing = Signing()
 
     @workflow.run
     async def run(self, raw: OptimizationCycleInput | dict[str, Any]) -> CycleResult:
@@ -108,6 +110,7 @@ class OptimizationCycle:
         plan.moves += self._anomaly_pauses(pauses, plan.moves, inp.settings.on_critical_anomaly)
         self._status.notes, self._status.held = self._status.notes + plan.notes, plan.held
         self._status.approvers = plan.approvers
+        self._signing = plan.signing
         result = CycleResult(
             outcome="applied", advertiser_id=adv, window=window, notes=plan.notes, held=plan.held
         )
@@ -261,14 +264,26 @@ class OptimizationCycle:
 
     def _decide(self, req: ApprovalRequest, decision: Verdict) -> CycleApproval:
         self._status.decisions.append(
-            Decision(approver=req.approver, decision=decision, stage=1, reason=req.reason, at=workflow.now())
+            Decision(
+                approver=req.approver,
+                decision=decision,
+                stage=1,
+                reason=req.reason,
+                at=workflow.now(),
+                via=req.via,
+                key_id=req.key_id,
+                nonce=req.nonce,
+            )
         )
         self._set_state(approval_state("single", self._status.decisions))  # the approver sees the result
         return self._status.brief()
 
     def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
         assert self._inp is not None
-        return refusal(self._status, self._inp.actor, req, decision, what="cycle")
+        wid, nonces = workflow.info().workflow_id, {d.nonce for d in self._status.decisions if d.nonce}
+        return refusal(self._status, self._inp.actor, req, decision, what="cycle") or signature_refusal(
+            self._signing, wid, decision, req, workflow.now(), nonces
+        )
 
     def _check(self, req: ApprovalRequest, decision: Verdict) -> None:
         reason = self._refusal(req, decision)

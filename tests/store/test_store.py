@@ -46,6 +46,8 @@ TABLES = {
     "recovery",
     "lead",
     "alert",
+    "approval_key",
+    "slack_user",
 }
 
 
