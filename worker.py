@@ -19,7 +19,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.alerts import AlertActivities, morning_round
+from activities.alerts import AlertActivities
 from activities.anomalies import AnomalyActivities
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
@@ -32,6 +32,7 @@ from activities.recovery import RecoveryActivities
 from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
+from alerts.dispatch import morning_round
 from connector import redact
 from settings import Settings, get_settings
 from temporal_client import connect, metrics_runtime

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 from temporalio import activity
 
-from activities.alerts import send
 from activities.context import Dependencies
 from activities.interfaces import AnomalyOperations
+from alerts.dispatch import send
 from models.alerts import Alert, AnomalyReport, DetectInput
 from models.tables import AdGroupRow, AdRow
 from optimizer.anomalies import GroupNumbers, detect

@@ -63,6 +63,9 @@ class Dependencies:
     ) -> Dependencies:
         store = store or Store(settings.effective_database_url)
         cipher = cipher or settings.token_cipher()
+        from activities.watch import ConnectorAlerts  # it imports activities that import this module
+
+        watch = ConnectorAlerts(store, settings)
         oauth = oauth_app(settings)
         tokens = StoredTokens(store, cipher, refresher=oauth)
         tiktok = TikTokClient(
@@ -80,9 +83,10 @@ class Dependencies:
             breaker=CircuitBreaker(
                 threshold=settings.circuit_breaker_threshold,
                 cooldown=settings.circuit_breaker_cooldown_seconds,
+                on_open=watch.circuit_open,
             ),
             tokens=tokens,
-            metrics=ConnectorMetrics(meter),
+            metrics=ConnectorMetrics(meter, on_high_usage=watch.high_usage),
         )
         key = settings.change_log_hmac_key()
         return cls(

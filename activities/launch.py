@@ -13,7 +13,9 @@ from temporalio import activity
 from activities.context import Dependencies
 from activities.interfaces import LaunchPreparation
 from activities.notifier import render
+from alerts.router import channels_from, deliver
 from connector import TikTokClient, entities, files
+from models.alerts import Alert
 from models.approval import stages_needed
 from models.launch import (
     CampaignLaunchInput,
@@ -108,6 +110,10 @@ def _missing_files(inp: CampaignLaunchInput) -> list[Violation]:
     return out
 
 
+# Notices that ask someone to decide: Slack shows them with Approve/Reject buttons.
+APPROVAL_KINDS = ("approval_requested", "approval_reminder", "approval_turn", "cycle_approval")
+
+
 class LaunchActivities(LaunchPreparation):
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
@@ -132,7 +138,8 @@ class LaunchActivities(LaunchPreparation):
 
     @activity.defn
     async def notify(self, notice: Notice) -> Notified:
-        """Record a message for people, in words; the alerts issue delivers it to Slack / e-mail."""
+        """Record a message for people, in words, and send it on the alert channels once; an
+        approval request carries Slack's Approve/Reject buttons for this workflow."""
         info = activity.info()
         subject, body = render(notice)
         row = NotificationRow(
@@ -147,4 +154,17 @@ class LaunchActivities(LaunchPreparation):
         async with self.deps.store.session() as session:
             written = await access.notify(session, row)
         activity.logger.info("notice %s to %s: %s", notice.kind, ",".join(notice.recipients), subject)
+        channels = channels_from(self.deps.settings or Settings())
+        if written and channels:  # a retried activity does not send twice
+            asks = notice.kind in APPROVAL_KINDS
+            alert = Alert(
+                level="info",
+                kind=notice.kind,
+                title=subject,
+                body=f"To: {', '.join(notice.recipients)}\n{body}",
+                advertiser_id=notice.advertiser_id,
+                workflow_id=info.workflow_id,
+                approval_workflow_id=info.workflow_id if asks else None,
+            )
+            await deliver(alert, channels)
         return Notified(written=written)

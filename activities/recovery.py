@@ -135,6 +135,11 @@ async def reconcile(
             continue
         update = ReviewUpdate(event_id=f"poll:{ad.ad_id}", ad_id=ad.ad_id, review_status="REJECTED")
         inp = recovery_input(settings, advertiser_id, ad.ad_id, "poll", update)
-        result.handed_off.append(await hand_off_review(client, settings.task_queue, inp, update))
+        workflow_id = await hand_off_review(client, settings.task_queue, inp, update)
+        async with store.session() as session:
+            await events.note_handoff(
+                session, workflow_id, advertiser_id, ad.ad_id, "found by the reconciler"
+            )
+        result.handed_off.append(workflow_id)
         log.info("reconciler: rejected ad %s handed to %s", ad.ad_id, recovery_id(ad.ad_id))
     return result

@@ -41,12 +41,18 @@ class CircuitBreaker:
     """Per-key circuits; ``threshold`` is 5 consecutive failures by the spec."""
 
     def __init__(
-        self, *, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        threshold: int = 5,
+        cooldown: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_open: Callable[[str, int], None] | None = None,
     ) -> None:
         self.threshold = threshold
         self.cooldown = cooldown
         self._clock = clock
         self._circuits: dict[str, _Circuit] = {}
+        self.on_open = on_open  # told (key, consecutive failures) when a closed circuit opens
 
     def state(self, key: str) -> State:
         circuit = self._circuits.get(key)
@@ -98,6 +104,8 @@ class CircuitBreaker:
         circuit = self._circuits.setdefault(key, _Circuit())
         circuit.failures += 1
         if circuit.state is State.HALF_OPEN or circuit.failures >= self.threshold:
+            if circuit.state is State.CLOSED and self.on_open is not None:
+                self.on_open(key, circuit.failures)
             circuit.state = State.OPEN
             circuit.opened_at = self._clock()
             circuit.probing = False

@@ -9,6 +9,7 @@ benchmark and the tests. Each HTTP call gets an OpenTelemetry span.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -35,7 +36,15 @@ class CallStats:
 class ConnectorMetrics:
     """Prometheus-exported instruments (``tiktok_*``) plus in-process :class:`CallStats`."""
 
-    def __init__(self, meter: MetricMeter | None = None) -> None:
+    def __init__(
+        self,
+        meter: MetricMeter | None = None,
+        *,
+        on_high_usage: Callable[[str, str, float], None] | None = None,
+        high_usage: float = 0.8,
+    ) -> None:
+        self.on_high_usage = on_high_usage  # told (family, advertiser, fraction) above ``high_usage``
+        self.high_usage = high_usage
         meter = meter or MetricMeter.noop
         self.stats = CallStats()
         self._calls = meter.create_counter("tiktok_api_calls", "TikTok API calls sent", "1")
@@ -71,6 +80,8 @@ class ConnectorMetrics:
 
     def usage(self, family: str, advertiser_id: str, fraction: float) -> None:
         self._usage.set(fraction, {"family": family, "advertiser_id": advertiser_id})
+        if fraction > self.high_usage and self.on_high_usage is not None:
+            self.on_high_usage(family, advertiser_id, fraction)
 
     def refreshed(self) -> None:
         self.stats.refreshes += 1

@@ -70,6 +70,30 @@ async def save_recovery(session: AsyncSession, status: RecoveryStatus) -> None:
     await session.flush()
 
 
+FINISHED = ("restored", "gave_up", "not_rejected", "handled_elsewhere")
+
+
+async def note_handoff(
+    session: AsyncSession, workflow_id: str, advertiser_id: str, ad_id: str, reason: str | None
+) -> None:
+    """A recovery handed a rejection (by the receiver or the reconciler): listed at once, before
+    the run records its own state; a run already recorded keeps its row."""
+    row = await session.get(RecoveryRow, workflow_id)
+    if row is None or row.state in FINISHED:
+        row = row or RecoveryRow(workflow_id=workflow_id, advertiser_id=advertiser_id, ad_id=ad_id)
+        row.state, row.reason, row.updated_at = "handed_off", reason or "", utcnow()
+        session.add(row)
+        await session.flush()
+
+
+async def unfinished(session: AsyncSession, since: datetime) -> list[str]:
+    """Recoveries touched since ``since`` that have not ended (tests stop them at teardown)."""
+    stmt = select(RecoveryRow.workflow_id).where(
+        col(RecoveryRow.updated_at) >= since, col(RecoveryRow.state).not_in(FINISHED)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
 async def recoveries(session: AsyncSession, advertiser_id: str | None = None) -> list[RecoveryRow]:
     stmt = select(RecoveryRow).order_by(col(RecoveryRow.rejected_at).desc())
     if advertiser_id:

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink as SmtpSink
 
-from activities.alerts import flush_held, send
+from alerts.dispatch import flush_held, send
 from alerts.night import JST, held_until
 from models.alerts import Alert
 from models.recovery_tables import AlertRow

@@ -19,6 +19,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +27,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
+from alerts.dispatch import send
+from models.alerts import Alert
 from models.recovery_tables import LeadRow, WebhookEventRow
 from models.tables import utcnow
 from settings import Settings
@@ -118,6 +121,7 @@ def create_app(
         try:
             verified = verify(headers, raw, settings.webhook_secrets())
         except SignatureError as exc:
+            await _signature_alert(state["store"], settings, str(exc), request.client)
             return _refuse(stats, 401, str(exc), "bad_signature")
         try:
             parsed = parse(raw)
@@ -154,6 +158,22 @@ def create_app(
         )
 
     return app
+
+
+async def _signature_alert(store: Store, settings: Settings, reason: str, peer: Any) -> None:
+    """A warning per sender and window (section 14): someone sends us unsigned or forged webhooks."""
+    host = getattr(peer, "host", "unknown")
+    alert = Alert(
+        level="warning",
+        kind="webhook_signature",
+        title=f"Webhook signature failures from {host}",
+        body=f"Refused: {reason}. Check TTADS_WEBHOOK_SECRET against the app secret, or block the sender.",
+        dedupe_key=f"webhook_signature/{host}",
+    )
+    try:
+        await send(store, settings, alert, datetime.now(UTC))
+    except Exception:  # the answer (401) must not depend on the alert
+        log.exception("signature alert not stored")
 
 
 def _row(event: WebhookEvent, scheme: str) -> WebhookEventRow:

@@ -67,7 +67,10 @@ class Handoff:
         if status != "REJECTED":
             return None
         inp = recovery_input(self.settings, adv, ad_id, "webhook", update)
-        return await hand_off_review(self.client, self.settings.task_queue, inp, update)
+        workflow_id = await hand_off_review(self.client, self.settings.task_queue, inp, update)
+        async with self.store.session() as session:
+            await events.note_handoff(session, workflow_id, adv, ad_id, update.reject_reason)
+        return workflow_id
 
     async def authorization_removed(self, event: WebhookEvent) -> None:
         adv = event.advertiser_id

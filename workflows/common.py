@@ -8,6 +8,11 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.interfaces import AlertOperations
+    from models.alerts import Alert
 
 from models.workflows import ADVERTISER_ID as ADVERTISER_ID
 from models.workflows import APPROVAL_STATE as APPROVAL_STATE
@@ -45,3 +50,17 @@ async def tiktok_activity(
         retry_policy=TIKTOK_RETRY,
         summary=summary,
     )
+
+
+async def send_alert(alert: Alert) -> None:
+    """Raise ``alert`` through the ``send_alert`` activity; a channel that fails (or an alert
+    that cannot be stored) never stops the workflow that raised it."""
+    try:
+        await workflow.execute_activity_method(
+            AlertOperations.send_alert,
+            alert,
+            start_to_close_timeout=timedelta(minutes=2),
+            summary=f"Alert ({alert.level}): {alert.title}"[:200],
+        )
+    except ActivityError:
+        workflow.logger.warning("alert %s could not be sent", alert.kind)

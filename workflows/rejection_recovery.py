@@ -26,7 +26,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.interfaces import AlertOperations, EntityOperations, RecoveryOperations
+    from activities.interfaces import EntityOperations, RecoveryOperations
     from models.alerts import Alert, Level
     from models.entities import CreateAdInput, SetStatusInput
     from models.launch import AdSpec
@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
         WatchInput,
     )
     from models.workflows import RECOVERY_STATE, REJECTION_RECOVERY
-    from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
+    from workflows.common import ADVERTISER_ID, send_alert, tiktok_activity, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=5)
 
@@ -294,15 +294,7 @@ class RejectionRecovery:
             workflow_id=st.workflow_id,
             dedupe_key=f"{kind}/{st.workflow_id}/{len(st.attempts)}",
         )
-        try:
-            await workflow.execute_activity_method(
-                AlertOperations.send_alert,
-                alert,
-                start_to_close_timeout=timedelta(minutes=2),
-                summary=f"Alert ({level}): {title}"[:200],
-            )
-        except Exception:  # an alert channel must never stop the recovery
-            workflow.logger.warning("alert %s could not be sent", kind)
+        await send_alert(alert)
 
     async def _record(self) -> None:
         await tiktok_activity(

@@ -24,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import httpx
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -31,13 +32,15 @@ from temporalio.testing import WorkflowEnvironment
 from models.launch import ApprovalRequest, CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
 from models.priors import PriorFitInput
+from models.recovery import RejectionRecoveryInput
+from models.recovery_tables import PoolCreativeRow
 from models.rollback import RollbackInput
 from models.workflows import SEARCH_ATTRIBUTE_KEYS, AdvertiserSyncInput, TokenRefreshInput
 from simulator import SimulatorServer
-from store import Store, TokenCipher
+from store import Store, TokenCipher, pool
 from tests.connector.sim import advance, set_faults
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
-from tests.workflows.launch_helpers import launch_input, seed_tenant
+from tests.workflows.launch_helpers import VIDEO, launch_input, seed_tenant
 from workflows.campaign_launch import CampaignLaunch
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
@@ -189,6 +192,43 @@ async def main() -> None:
                 )
                 await fit.result()
                 await save(fit, "prior_fit")
+
+                # A rejected ad replaced from the pool; the replacement's verdict found by a poll.
+                async with httpx.AsyncClient(base_url=sim.base_url, timeout=30) as http:
+                    await http.post("/sim/review", json={"forbidden_words": ["miracle"]})
+                    api = {"Access-Token": DEMO_TOKEN}
+                    groups = (await http.get(
+                        "/open_api/v1.3/adgroup/get/", params={"advertiser_id": DEMO_ADVERTISER}, headers=api
+                    )).json()["data"]["list"]  # fmt: skip
+                    group = next(g for g in groups if g["operation_status"] == "ENABLE")
+                    creative = {
+                        "ad_name": f"Replay rejected {tag}",
+                        "ad_text": "A miracle",
+                        "video_id": VIDEO,
+                        "landing_page_url": "https://shop.example.com/",
+                    }
+                    made = (await http.post(
+                        "/open_api/v1.3/ad/create/", headers=api,
+                        json={"advertiser_id": DEMO_ADVERTISER, "adgroup_id": group["adgroup_id"],
+                              "creatives": [creative]},
+                    )).json()["data"]  # fmt: skip
+                async with store.session() as session:
+                    spare = PoolCreativeRow(
+                        advertiser_id=DEMO_ADVERTISER,
+                        creative_id="v10033g50000demo0002",
+                        ad_text="Fresh look",
+                        added_by="ada",
+                    )
+                    await pool.add(session, spare)
+                ad_id = made["ad_ids"][0]
+                recovery = await client.start_workflow(
+                    "RejectionRecovery",
+                    RejectionRecoveryInput(advertiser_id=DEMO_ADVERTISER, ad_id=ad_id, poll_seconds=1),
+                    id=f"recover-{ad_id}-{tag}",
+                    task_queue=tq,
+                )
+                await recovery.result()
+                await save(recovery, "rejection_recovery_restored")
         finally:
             await env.shutdown()
             await store.dispose()

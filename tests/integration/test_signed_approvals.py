@@ -23,6 +23,7 @@ from models.launch import ApprovalRequest, LaunchResult
 from settings import Settings
 from simulator import DEMO_ACCESS_TOKEN
 from store import Store, TokenCipher, identity
+from tests.httpsink import HttpSink
 from tests.workflows.helpers import connect_advertiser, running_worker
 from tests.workflows.launch_helpers import ADV, launch_input, seed_tenant, wait_for_state
 from webhooks import create_app
@@ -136,7 +137,11 @@ async def test_a_slack_button_press_approves_as_the_mapped_user(
     async with store.session() as session:
         await identity.map_slack_user(session, slack_id, "alice")
     base = fresh_simulator.base_url
-    async with running_worker(dev_env.client, store, cipher, base, require_signed_approvals=True) as tq:
+    slack = HttpSink().__enter__()  # Slack's incoming webhook: the approval request arrives here
+    worker = running_worker(
+        dev_env.client, store, cipher, base, require_signed_approvals=True, alert_slack_webhook_url=slack.url
+    )
+    async with worker as tq:
         settings = Settings(
             task_queue=tq,
             slack_signing_secret=SLACK_SECRET,  # type: ignore[arg-type]
@@ -150,6 +155,9 @@ async def test_a_slack_button_press_approves_as_the_mapped_user(
             result_type=LaunchResult,
         )  # fmt: skip
         await wait_for_state(handle, "pending_stage_1")
+        (request,) = await slack.arrived(1)
+        buttons = json.loads(request.body)["blocks"][1]["elements"]
+        assert [(b["action_id"], b["value"]) for b in buttons] == [("approve", wid), ("reject", wid)]
         async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             body = slack_body(slack_id, "approve", wid)
             forged = await http.post(
@@ -160,6 +168,7 @@ async def test_a_slack_button_press_approves_as_the_mapped_user(
             unknown = await http.post("/slack/actions", content=stranger, headers=slack_headers(stranger))
             pressed = await http.post("/slack/actions", content=body, headers=slack_headers(body))
         result = await handle.result()
+    slack.__exit__(None, None, None)
     assert forged.status_code == stale.status_code == 401
     assert "not mapped" in unknown.json()["text"]
     assert pressed.status_code == 200 and "approve recorded" in pressed.json()["text"], pressed.text

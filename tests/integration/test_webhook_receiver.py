@@ -82,6 +82,10 @@ async def test_refusals_say_nothing_about_signatures_and_name_malformed_fields(
         assert huge.status_code == 413
     assert stats["bad_signature"] == 3 and stats["stale"] == 1
     assert stats["malformed"] == 2 and stats["too_large"] == 1 and stats["accepted"] == 0
+    async with store.session() as session:
+        stmt = select(AlertRow).where(col(AlertRow.kind) == "webhook_signature")
+        warned = list((await session.execute(stmt)).scalars().all())
+    assert warned and all(a.level == "warning" for a in warned)  # once per sender and window
 
 
 async def test_each_event_id_is_processed_once_and_the_spec_signature_is_accepted(

@@ -26,6 +26,9 @@ def test_histories_are_present() -> None:
     # this version's: refusal completes, outcome notices, compensation after enabling
     assert {"campaign_launch_two_stage_v2", "campaign_launch_guardrail_violation_v2"} <= names
     assert {"campaign_launch_compensated_v2", "rollback_launch_v2", "optimization_cycle_approved_v3"} <= names
+    # this version's: the cycle's reconciler and detectors, a recovery, token alerts
+    v5 = {"optimization_cycle_approved_v5", "rejection_recovery_restored_v5", "token_refresh_waiting_v5"}
+    assert v5 <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
 from connector import TikTokClient
 from models.errors import AuthorizationFailed
+from models.recovery_tables import AlertRow
 from models.workflows import TokenRefreshInput, TokenRefreshStatus
 from store import Store, TokenCipher
 from store.tokens import load_tokens
@@ -66,13 +68,14 @@ async def test_revoked_long_term_token_fails_the_workflow(
         await raw.post(
             "oauth2/revoke_token/", body={"app_id": APP_ID, "secret": APP_SECRET, "access_token": TOKEN}
         )
+    wid = f"token-refresh-{uuid.uuid4().hex[:6]}"
     async with running_worker(ts_env.client, store, cipher, base) as tq:
         with pytest.raises(WorkflowFailureError) as info:
             await ts_env.client.execute_workflow(
-                TokenRefresh.run,
-                TokenRefreshInput(advertiser_id=ADV),
-                id=f"token-refresh-{uuid.uuid4().hex[:6]}",
-                task_queue=tq,
+                TokenRefresh.run, TokenRefreshInput(advertiser_id=ADV), id=wid, task_queue=tq
             )
     cause = AuthorizationFailed.find(info.value)
     assert cause is not None and cause.non_retryable
+    async with store.session() as session:  # a critical alert went out before it failed
+        alerts = (await session.execute(select(AlertRow).where(col(AlertRow.workflow_id) == wid))).scalars()
+        assert [(a.kind, a.level) for a in alerts] == [("token_refresh_failed", "critical")]
