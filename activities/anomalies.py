@@ -67,15 +67,8 @@ class AnomalyActivities(AnomalyOperations):
                 .scalars()
                 .all()
             )
-            ad_group = dict(
-                (
-                    await session.execute(
-                        select(AdRow.ad_id, AdRow.adgroup_id).where(col(AdRow.advertiser_id) == adv)
-                    )
-                )
-                .tuples()
-                .all()
-            )
+            pairs = select(AdRow.ad_id, AdRow.adgroup_id).where(col(AdRow.advertiser_id) == adv)
+            ad_group = {ad_id: group_id for ad_id, group_id in (await session.execute(pairs)).all()}
             days = await reports.ad_days(session, adv, first, today - timedelta(days=1))
             hours = await reports.series(
                 session, adv, "adgroup", "hour", f"{today:%Y-%m-%d} 00:00:00", f"{as_of:%Y-%m-%d %H}:59:59"

@@ -23,8 +23,10 @@ def _when() -> Any:
 
 class WebhookEventRow(SQLModel, table=True):
     """A webhook event as received: the unique ``event_id`` makes a replay a no-op. Lead
-    fields are not kept here (see ``LeadRow``); ``handed_off_at`` is set once the owning
-    workflow has it, so an event whose hand-off failed is handed off on TikTok's retry."""
+    fields are not kept here (see ``LeadRow``). The receiver acknowledges once the row is
+    written; ``handoff_claimed_at`` marks the one process handing it off, ``handed_off_at``
+    that the owning workflow has it. An event whose hand-off failed is picked up again by the
+    receiver's sweep."""
 
     __tablename__ = "webhook_event"
 
@@ -36,6 +38,7 @@ class WebhookEventRow(SQLModel, table=True):
     scheme: str = Field(default="", max_length=16, description="which signature scheme it came with")
     workflow_id: str | None = Field(default=None, max_length=256)
     received_at: datetime = _ts()
+    handoff_claimed_at: datetime | None = _when()  # a receiver process is handing it off
     handed_off_at: datetime | None = _when()
 
 

@@ -1,46 +1,85 @@
 """Webhook events (each id once), the replacement ads recoveries watch, recoveries, leads.
 
-``record_event`` is the receiver's dedupe: the event id is the primary key, so a replay
+``claim_event`` is the receiver's dedupe: the event id is the primary key, so a replay
 finds the row it wrote the first time, and ``handed_off_at`` says whether the owning
 workflow already has it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from models.recovery import RecoveryStatus
 from models.recovery_tables import LeadRow, RecoveryRow, ReviewWatchRow, WebhookEventRow
 from models.tables import AdvertiserRow, utcnow
-from store.db import Store
+from store.db import upsert_insert
 
 
-async def record_event(store: Store, row: WebhookEventRow) -> tuple[WebhookEventRow, bool]:
-    """``(row, new)``: insert the event, or the row of the same id written before."""
-    try:
-        async with store.session() as session:
-            session.add(row)
-            await session.flush()
-            return row, True
-    except IntegrityError:
-        async with store.session() as session:
-            existing = await session.get(WebhookEventRow, row.event_id)
-            if existing is None:  # pragma: no cover - the conflicting row was deleted meanwhile
-                raise
-            return existing, False
+async def store_event(session: AsyncSession, row: WebhookEventRow) -> bool:
+    """Insert the event unless its id is stored; True when it is new. One statement on the
+    primary key, so two deliveries of an id at once cannot both be new."""
+    values = {
+        "event_id": row.event_id,
+        "event_type": row.event_type,
+        "advertiser_id": row.advertiser_id,
+        "ad_id": row.ad_id,
+        "payload": row.payload,
+        "scheme": row.scheme,
+        "received_at": row.received_at,
+    }
+    insert = upsert_insert(session)(WebhookEventRow).values(**values).on_conflict_do_nothing()
+    return bool((await session.execute(insert)).rowcount == 1)  # type: ignore[attr-defined]
+
+
+CLAIM_FOR = timedelta(minutes=1)
+
+
+async def claim_handoff(session: AsyncSession, event_id: str) -> bool:
+    """Take the hand-off of an event not handed off yet, unless another process took it less
+    than a minute ago (then it is that process's); True when this caller has it."""
+    now = utcnow()
+    done = await session.execute(
+        update(WebhookEventRow)
+        .where(
+            col(WebhookEventRow.event_id) == event_id,
+            col(WebhookEventRow.handed_off_at).is_(None),
+            or_(
+                col(WebhookEventRow.handoff_claimed_at).is_(None),
+                col(WebhookEventRow.handoff_claimed_at) < now - CLAIM_FOR,
+            ),
+        )
+        .values(handoff_claimed_at=now)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def pending_handoffs(
+    session: AsyncSession, older_than: timedelta, limit: int = 100
+) -> list[WebhookEventRow]:
+    """Events stored but not handed off for ``older_than`` (a failed or interrupted hand-off)."""
+    stmt = (
+        select(WebhookEventRow)
+        .where(
+            col(WebhookEventRow.handed_off_at).is_(None),
+            col(WebhookEventRow.received_at) < utcnow() - older_than,
+        )
+        .order_by(col(WebhookEventRow.received_at))
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def mark_handed_off(session: AsyncSession, event_id: str, workflow_id: str | None) -> None:
-    row = await session.get(WebhookEventRow, event_id)
-    if row is not None:
-        row.handed_off_at, row.workflow_id = utcnow(), workflow_id
-        session.add(row)
-        await session.flush()
+    await session.execute(
+        update(WebhookEventRow)
+        .where(col(WebhookEventRow.event_id) == event_id)
+        .values(handed_off_at=utcnow(), workflow_id=workflow_id)
+    )
 
 
 async def watcher(session: AsyncSession, ad_id: str) -> str | None:
@@ -103,11 +142,15 @@ async def recoveries(session: AsyncSession, advertiser_id: str | None = None) ->
 
 async def save_lead(session: AsyncSession, lead: LeadRow) -> bool:
     """Store a lead once; False when it was stored before."""
-    if await session.get(LeadRow, lead.lead_id) is not None:
-        return False
-    session.add(lead)
-    await session.flush()
-    return True
+    values = {
+        "lead_id": lead.lead_id,
+        "advertiser_id": lead.advertiser_id,
+        "ad_id": lead.ad_id,
+        "fields_enc": lead.fields_enc,
+        "received_at": lead.received_at,
+    }
+    insert = upsert_insert(session)(LeadRow).values(**values).on_conflict_do_nothing()
+    return bool((await session.execute(insert)).rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def mark_disconnected(session: AsyncSession, advertiser_id: str, at: datetime | None = None) -> None:

@@ -2,12 +2,13 @@
 
 One pipeline, in this order: size (413) -> signature against every configured secret, in
 constant time (401, no detail) -> JSON shape (400, the field named) -> timestamp within the
-window (401) -> store each event by id (a replay is acknowledged and ignored) -> hand it to
-its workflow (``webhooks.handoff``) -> mark it handed off -> 200. If the hand-off fails
-(Temporal unreachable) the answer is 503 and the event stays stored but not handed off, so
-TikTok's retry hands it off then; nothing is half-processed. Nothing here calls TikTok, so
-the answer comes well within TikTok's 3 seconds. Refusals are logged with their reason and
-counted (``GET /webhook/stats``).
+window (401) -> store each event by id in one transaction (a lead with its fields; a replay
+is acknowledged and ignored) -> 200. Then, after the answer, the hand-off to the owning
+workflow (``webhooks.handoff``): claimed by one process, sent, marked. A hand-off that fails
+(Temporal unreachable, the process stopped) is picked up by the sweep every few seconds, so
+an acknowledged event is never lost and never handed off twice at once. Nothing here calls
+TikTok, and the answer waits for one short transaction only. Refusals are logged with
+their reason and counted (``GET /webhook/stats``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +41,8 @@ from webhooks.slack import slack_router
 
 log = logging.getLogger("webhooks")
 PATH = "/webhook/tiktok"
+SWEEP_SECONDS = 5.0
+DRAIN_SECONDS = 10.0
 
 
 def _refuse(stats: Counter[str], status: int, reason: str, kind: str) -> Response:
@@ -71,11 +74,53 @@ def create_app(
     client: Client | None = None,
     cipher: TokenCipher | None = None,
     connect: Callable[[Settings], Awaitable[Client]] | None = None,
+    sweep_seconds: float = SWEEP_SECONDS,
 ) -> FastAPI:
     """The receiver. Tests pass ``store`` and ``client``; a process connects at startup."""
     state: dict[str, Any] = {"store": store, "client": client}
     stats: Counter[str] = Counter()
-    forwards: set[asyncio.Task[None]] = set()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def background(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def hand_off(event: WebhookEvent) -> None:
+        """Claim, hand off, mark: after the answer; a failure is left to the sweep."""
+        handoff: Handoff = state["handoff"]
+        store: Store = state["store"]
+        try:
+            async with store.session() as session:
+                if not await events.claim_handoff(session, event.event_id):
+                    return  # another process (or an earlier delivery) has it
+                outcome = await handoff.prepare(session, event)
+            await handoff.send(event, outcome)
+            async with store.session() as session:
+                await handoff.finish(session, event, outcome)
+        except Exception:
+            stats["handoff_failed"] += 1
+            log.exception("hand-off of %s failed; the sweep tries again", event.event_id)
+            return
+        stats["handed_off"] += 1
+        if event.event_type == "lead.create" and settings.lead_webhook_url:
+            lead_id = str(event.data.get("lead_id") or event.data.get("id") or event.event_id)
+            await _forward_lead(store, handoff.cipher, settings, lead_id)
+
+    async def sweep() -> None:
+        """Every few seconds, hand off what was stored but not handed off (Temporal was down,
+        the process stopped between the answer and the hand-off)."""
+        while True:
+            await asyncio.sleep(sweep_seconds)
+            try:
+                async with state["store"].session() as session:
+                    rows = await events.pending_handoffs(session, timedelta(seconds=sweep_seconds))
+                for row in rows:
+                    data = row.payload
+                    event = WebhookEvent(event_id=row.event_id, event_type=row.event_type, data=data)
+                    background(hand_off(event))
+            except Exception:
+                log.exception("webhook sweep failed")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,14 +132,16 @@ def create_app(
             from temporal_client import connect as default_connect
 
             state["client"] = await (connect or default_connect)(settings)
-        state["handoff"] = Handoff(
-            state["store"], state["client"], settings, cipher or settings.token_cipher()
-        )
+        state["handoff"] = Handoff(state["client"], settings, cipher or settings.token_cipher())
+        sweeper = asyncio.create_task(sweep())
         try:
             yield
         finally:
-            for task in list(forwards):
-                task.cancel()
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            if tasks:  # hand-offs under way finish (or are left to the next sweep)
+                await asyncio.wait(list(tasks), timeout=DRAIN_SECONDS)
             if own_store:
                 await state["store"].dispose()
 
@@ -133,25 +180,19 @@ def create_app(
             if stamp is None or abs(now - stamp) > settings.webhook_window_seconds:
                 return _refuse(stats, 401, f"timestamp {stamp} outside the window", "stale")
         handoff: Handoff = state["handoff"]
+        store: Store = state["store"]
         duplicates = 0
         for event in parsed:
-            row, new = await events.record_event(state["store"], _row(event, verified.scheme))
-            if not new and row.handed_off_at is not None:
+            async with store.session() as session:  # stored (a lead with its fields) before the answer
+                new = await events.store_event(session, _row(event, verified.scheme))
+                if new and event.event_type == "lead.create":
+                    await handoff.store_lead(session, event)
+            if not new:
                 duplicates += 1
                 stats["duplicate"] += 1
                 continue
-            try:
-                workflow_id, lead_id = await handoff(event)
-            except Exception as exc:  # Temporal unreachable: TikTok will retry, we hand off then
-                log.exception("hand-off of %s failed", event.event_id)
-                return _refuse(stats, 503, f"hand-off failed: {type(exc).__name__}", "handoff_failed")
-            async with state["store"].session() as session:
-                await events.mark_handed_off(session, event.event_id, workflow_id)
             stats["accepted"] += 1
-            if lead_id and settings.lead_webhook_url:
-                task = asyncio.create_task(_forward_lead(state["store"], handoff.cipher, settings, lead_id))
-                forwards.add(task)
-                task.add_done_callback(forwards.discard)
+            background(hand_off(event))
         elapsed_ms = (time.monotonic() - started) * 1000
         return JSONResponse(
             {"ok": True, "events": len(parsed), "duplicates": duplicates, "ms": round(elapsed_ms)}
@@ -192,7 +233,7 @@ async def _forward_lead(store: Store, cipher: TokenCipher, settings: Settings, l
     """POST the lead to the configured lead webhook; the outcome is recorded on the lead."""
     async with store.session() as session:
         lead = await session.get(LeadRow, lead_id)
-        if lead is None:
+        if lead is None or lead.forwarded_at is not None:
             return
         body = {
             "lead_id": lead.lead_id,

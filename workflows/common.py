@@ -52,6 +52,11 @@ async def tiktok_activity(
     )
 
 
+# An alert that cannot even be stored is given up after a few tries: it must not hold the
+# workflow that raised it (channels never raise; only the store can fail here).
+ALERT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
+
+
 async def send_alert(alert: Alert) -> None:
     """Raise ``alert`` through the ``send_alert`` activity; a channel that fails (or an alert
     that cannot be stored) never stops the workflow that raised it."""
@@ -60,6 +65,7 @@ async def send_alert(alert: Alert) -> None:
             AlertOperations.send_alert,
             alert,
             start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=ALERT_RETRY,
             summary=f"Alert ({alert.level}): {alert.title}"[:200],
         )
     except ActivityError:

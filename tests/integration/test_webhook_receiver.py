@@ -3,6 +3,7 @@ authorization.removed and lead.create. Review events are covered with the recove
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,7 +23,7 @@ from models.recovery_tables import AlertRow, LeadRow, WebhookEventRow
 from models.tables import AdvertiserRow
 from schedules import ensure_optimization_schedule
 from settings import Settings
-from store import Store, TokenCipher
+from store import Store, TokenCipher, events
 from tests.httpsink import HttpSink
 from webhooks import PATH, create_app
 from webhooks.serve import serving
@@ -55,7 +57,7 @@ async def receiver(
     dev_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, **overrides: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     settings = Settings(webhook_secret=SECRET, task_queue=f"receiver-{uuid.uuid4().hex[:6]}", **overrides)
-    app = create_app(settings, store=store, client=dev_env.client, cipher=cipher)
+    app = create_app(settings, store=store, client=dev_env.client, cipher=cipher, sweep_seconds=0.3)
     async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
         yield http, app.state.stats
 
@@ -142,3 +144,30 @@ async def test_authorization_removed_disconnects_pauses_schedules_and_alerts(
         levels = [a.level for a in alerts]
     assert advertiser is not None and advertiser.disconnected_at is not None
     assert levels == ["critical"]
+
+
+async def test_an_event_stored_but_never_handed_off_is_swept(
+    dev_env: WorkflowEnvironment, store: Store, cipher: TokenCipher
+) -> None:
+    """A receiver stopped between its answer and the hand-off: the next one hands it off."""
+    ad_id = f"19{uuid.uuid4().int % 10**17:017d}"
+    data = {"advertiser_id": "7000000000000000001", "ad_id": ad_id, "review_status": "REJECTED",
+            "reject_reason": "Landing page is unavailable"}  # fmt: skip
+    event_id = f"evt_{uuid.uuid4().hex}"
+    async with store.session() as session:
+        stale = datetime.now(UTC) - timedelta(seconds=30)
+        row = WebhookEventRow(
+            event_id=event_id, event_type="ad.review_status_update", payload=data, received_at=stale
+        )
+        assert await events.store_event(session, row)
+    async with receiver(dev_env, store, cipher) as _:
+        for _ in range(50):
+            async with store.session() as session:
+                swept = await session.get(WebhookEventRow, event_id)
+            if swept is not None and swept.handed_off_at is not None:
+                break
+            await asyncio.sleep(0.2)
+    assert swept is not None and swept.workflow_id == f"recover-{ad_id}"
+    described = await dev_env.client.get_workflow_handle(f"recover-{ad_id}").describe()
+    assert described.workflow_type == "RejectionRecovery"
+    await dev_env.client.get_workflow_handle(f"recover-{ad_id}").terminate("test")

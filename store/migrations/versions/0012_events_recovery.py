@@ -33,10 +33,12 @@ def upgrade() -> None:
         sa.Column("scheme", text(length=16), nullable=False),
         sa.Column("workflow_id", text(length=256), nullable=True),
         sa.Column("received_at", when, nullable=False),
+        sa.Column("handoff_claimed_at", when, nullable=True),
         sa.Column("handed_off_at", when, nullable=True),
         sa.PrimaryKeyConstraint("event_id"),
     )
     op.create_index("ix_webhook_event_advertiser_id", "webhook_event", ["advertiser_id"])
+    op.create_index("ix_webhook_event_pending", "webhook_event", ["handed_off_at", "received_at"])
     op.create_table(
         "creative_pool",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -122,6 +124,7 @@ def downgrade() -> None:
     op.drop_table("review_watch")
     op.drop_index("ix_creative_pool_advertiser_id", table_name="creative_pool")
     op.drop_table("creative_pool")
+    op.drop_index("ix_webhook_event_pending", table_name="webhook_event")
     op.drop_index("ix_webhook_event_advertiser_id", table_name="webhook_event")
     op.drop_table("webhook_event")
     with op.batch_alter_table("advertiser") as batch:
