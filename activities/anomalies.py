@@ -12,6 +12,7 @@ from temporalio import activity
 
 from activities.context import Dependencies
 from activities.interfaces import AnomalyOperations
+from activities.workflow_health import workflow_problems
 from alerts.dispatch import send
 from models.alerts import Alert, AnomalyReport, DetectInput
 from models.tables import AdGroupRow, AdRow
@@ -33,6 +34,7 @@ class AnomalyActivities(AnomalyOperations):
     async def detect_anomalies(self, inp: DetectInput) -> AnomalyReport:
         groups = await self._numbers(inp)
         found = detect(groups, inp.learning_conversions)
+        found += await workflow_problems(activity.client(), inp.advertiser_id, datetime.now(UTC))
         report = AnomalyReport(lines=[a.line() for a in found])
         for a in found:
             if (
@@ -51,7 +53,7 @@ class AnomalyActivities(AnomalyOperations):
                 body=f"{a.message}\nFound by {inp.cycle}.",
                 advertiser_id=inp.advertiser_id,
                 workflow_id=inp.cycle,
-                dedupe_key=f"{a.kind}/{inp.advertiser_id}/{a.adgroup_id or '-'}",
+                dedupe_key=f"{a.kind}/{inp.advertiser_id}/{a.adgroup_id or a.subject or '-'}",
             )
             sent = await send(self.deps.store, self.settings, alert, datetime.now(UTC))
             report.alerts_sent += 0 if sent.duplicate else 1

@@ -66,6 +66,7 @@ class Anomaly:
     level: Level
     adgroup_id: str | None
     message: str
+    subject: str | None = None  # what it is about when not an ad group (a workflow id ...)
 
     def line(self) -> str:
         return f"[{self.level}] {self.kind}: {self.message}"

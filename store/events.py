@@ -116,13 +116,14 @@ async def note_handoff(
     session: AsyncSession, workflow_id: str, advertiser_id: str, ad_id: str, reason: str | None
 ) -> None:
     """A recovery handed a rejection (by the receiver or the reconciler): listed at once, before
-    the run records its own state; a run already recorded keeps its row."""
+    the run records its own state; a run in progress keeps its state, its time moves."""
     row = await session.get(RecoveryRow, workflow_id)
     if row is None or row.state in FINISHED:
         row = row or RecoveryRow(workflow_id=workflow_id, advertiser_id=advertiser_id, ad_id=ad_id)
-        row.state, row.reason, row.updated_at = "handed_off", reason or "", utcnow()
-        session.add(row)
-        await session.flush()
+        row.state, row.reason = "handed_off", reason or ""
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.flush()
 
 
 async def unfinished(session: AsyncSession, since: datetime) -> list[str]:

@@ -25,8 +25,9 @@ from workflows.token_refresh import TokenRefresh
 
 
 async def test_refreshes_before_expiry_and_keeps_going(
-    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any
+    own_ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any
 ) -> None:
+    ts_env = own_ts_env
     base = fresh_simulator.base_url
     start = await ts_env.get_current_time()
     first = await connect_with_auth_code(base, store, cipher, ADV, now=start)
