@@ -18,10 +18,11 @@ from models.alerts import Alert, AnomalyReport, DetectInput
 from models.tables import AdGroupRow, AdRow
 from optimizer.anomalies import GroupNumbers, detect
 from settings import Settings
-from store import reports
+from store import cycles, reports
 
 LOOKBACK_DAYS = 7
 RECENT_HOURS = 2
+ROLLBACK_WITHIN = timedelta(hours=24)
 NOT_ACTIVE = ("DISABLE", "DELETE", "BUDGET_EXCEED", "NOT_START", "TIME_DONE")
 
 
@@ -36,6 +37,14 @@ class AnomalyActivities(AnomalyOperations):
         found = detect(groups, inp.learning_conversions)
         found += await workflow_problems(activity.client(), inp.advertiser_id, datetime.now(UTC))
         report = AnomalyReport(lines=[a.line() for a in found])
+        worst = [a for a in found if a.level == "critical" and a.kind in ("cpa_spike", "spend_spike")]
+        if worst and inp.on_critical == "rollback":
+            async with self.deps.store.session() as session:
+                since = datetime.now(UTC) - ROLLBACK_WITHIN
+                report.rollback_cycle = await cycles.last_changing(
+                    session, inp.advertiser_id, since, inp.cycle
+                )
+            report.rollback_reason = worst[0].message
         for a in found:
             if (
                 a.kind == "spend_spike"

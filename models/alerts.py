@@ -45,7 +45,7 @@ class DetectInput(BaseModel):
     cycle: str = Field(description="the cycle's workflow id (alerts name it)")
     learning_conversions: int = 50
     alert: bool = Field(default=True, description="False (a dry run): detect and report only")
-    on_critical: Literal["alert", "pause", "approve_pause"] = "alert"
+    on_critical: Literal["alert", "pause", "approve_pause", "rollback"] = "alert"
 
 
 class AnomalyReport(BaseModel):
@@ -54,3 +54,5 @@ class AnomalyReport(BaseModel):
     lines: list[str] = Field(default_factory=list)
     alerts_sent: int = 0
     pause_adgroups: dict[str, str] = Field(default_factory=dict, description="ad group id -> why")
+    rollback_cycle: str | None = Field(default=None, description="the earlier cycle to roll back")
+    rollback_reason: str | None = None

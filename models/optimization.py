@@ -20,7 +20,7 @@ from models.launch import ApprovalState, Decision
 from models.workflows import AdvertiserId, WorkflowInput
 
 MoveKind = Literal["budget", "bid", "bid_type", "pause", "resume"]
-CycleOutcome = Literal["applied", "dry_run", "nothing_to_do"]
+CycleOutcome = Literal["applied", "dry_run", "nothing_to_do", "rolled_back_previous"]
 
 
 class CycleSettings(BaseModel):
@@ -65,9 +65,11 @@ class CycleSettings(BaseModel):
         "which keeps a big account's history small",
     )
     approve_adgroup_pauses: bool = Field(default=True, description="pausing an ad group waits for a person")
-    on_critical_anomaly: Literal["alert", "pause", "approve_pause"] = Field(
+    on_critical_anomaly: Literal["alert", "pause", "approve_pause", "rollback"] = Field(
         default="alert",
-        description="a critical spend spike: alert only, pause the ad group at once, or ask to pause it",
+        description="a critical spend spike: alert only, pause the ad group at once, or ask to pause it; "
+        "rollback: a critical CPA or spend spike rolls back the last cycle that changed something "
+        "(within 24 h) and this cycle changes nothing",
     )
     approval_hours: float = Field(default=1.5, gt=0, le=24, description="how long gated moves wait")
     dry_run: bool = Field(default=False, description="decide and explain, change nothing")
@@ -218,6 +220,7 @@ class CycleStatus(BaseModel):
     gated: list[Move] = Field(default_factory=list, description="moves waiting for, or denied, approval")
     dropped: list[str] = Field(default_factory=list)
     anomalies: list[str] = Field(default_factory=list, description="what the detectors found this cycle")
+    rollback: str | None = Field(default=None, description="the earlier cycle a critical anomaly rolls back")
     recoveries: list[str] = Field(
         default_factory=list, description="RejectionRecovery runs handed rejected ads no webhook announced"
     )

@@ -37,3 +37,20 @@ async def runs(session: AsyncSession, advertiser_id: str, first: date, last: dat
         .order_by(col(CycleRunRow.as_of))
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def last_changing(session: AsyncSession, advertiser_id: str, since: datetime, but: str) -> str | None:
+    """The most recent cycle of the advertiser (other than ``but``) that applied a change and
+    decided after ``since`` (real time): what an anomaly that followed it rolls back."""
+    stmt = (
+        select(CycleRunRow.workflow_id)
+        .where(
+            col(CycleRunRow.advertiser_id) == advertiser_id,
+            col(CycleRunRow.applied) > 0,
+            col(CycleRunRow.workflow_id) != but,
+            col(CycleRunRow.decided_at) >= since,
+        )
+        .order_by(col(CycleRunRow.decided_at).desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import (
@@ -49,7 +50,8 @@ with workflow.unsafe.imports_passed_through():
         OptimizationCycleInput,
         ReportPullInput,
     )
-    from models.workflows import OPTIMIZATION_CYCLE
+    from models.rollback import RollbackInput
+    from models.workflows import OPTIMIZATION_CYCLE, ROLLBACK, rollback_id
     from workflows.common import ADVERTISER_ID, APPROVAL_STATE, tiktok_activity, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=10)
@@ -92,6 +94,8 @@ class OptimizationCycle:
         pauses: dict[str, str] = {}
         if workflow.patched("detect-anomalies"):
             pauses = await self._detect(inp, pull.as_of)
+            if self._status.rollback and not inp.settings.dry_run:
+                return await self._roll_back_previous(adv, window)
         self._step("deciding")
         seed = inp.settings.seed
         if seed is None:
@@ -169,7 +173,35 @@ class OptimizationCycle:
             self._status.notes.append(f"anomaly detection failed: {err.cause or err}")
             return {}
         self._status.anomalies = found.lines
+        if found.rollback_cycle:
+            self._status.rollback = found.rollback_cycle
+            self._status.notes.append(f"rolling back {found.rollback_cycle}: {found.rollback_reason}")
         return found.pause_adgroups
+
+    async def _roll_back_previous(self, adv: str, window: str) -> CycleResult:
+        """A critical anomaly followed an earlier cycle's changes: undo them (``Rollback``, a
+        child that outlives this run, audited like any rollback) and change nothing more now."""
+        target = self._status.rollback
+        assert target is not None
+        self._step(f"rolling back {target} after a critical anomaly")
+        wid = workflow.info().workflow_id
+        rollback = RollbackInput(
+            workflow_id=target, actor=wid, reason="; ".join(self._status.anomalies)[:1000]
+        )
+        try:
+            await workflow.start_child_workflow(
+                ROLLBACK,
+                rollback,
+                id=rollback_id(target),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=rollback.summary(),
+            )
+        except WorkflowAlreadyStartedError:
+            self._status.notes.append(f"{rollback_id(target)} was already running")
+        self._step(f"done: {target} is being rolled back; nothing else changed")
+        return CycleResult(
+            outcome="rolled_back_previous", advertiser_id=adv, window=window, notes=self._status.notes
+        )
 
     def _anomaly_pauses(self, pauses: dict[str, str], moves: list[Move], policy: str) -> list[Move]:
         """Pause moves for critical spend spikes, through the same apply path (and gate) as the rest."""

@@ -28,7 +28,7 @@ from starter import app
 from store import Store, TokenCipher
 from store.audit import audit_history, compare_with_change_log
 from store.changes import changes_for
-from tests.connector.sim import advance
+from tests.connector.sim import admin, advance
 from tests.workflows.helpers import DEMO_TOKEN, running_worker
 from tests.workflows.launch_helpers import ADV
 from workflows.optimization_cycle import OptimizationCycle
@@ -269,3 +269,40 @@ async def test_prior_fit_feeds_the_next_cycle(
         async with store.session() as s:
             if (stale := await s.get(PriorFitRow, ADV)) is not None:
                 await s.delete(stale)
+
+
+async def test_a_critical_cpa_spike_rolls_back_the_last_cycle(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, market: str
+) -> None:
+    """``on_critical_anomaly: rollback``: conversions collapse after a cycle moved budgets; the
+    next cycle finds the CPA spike, starts ``Rollback`` of that cycle and changes nothing itself."""
+    base = market
+    before = await _budgets(base)
+    async with _worker(ts_env, store, cipher, base) as tq:
+        first = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
+        moved: CycleResult = await ts_env.client.execute_workflow(
+            OptimizationCycle.run, _cycle(approval_move=5.0, max_move=0.4), id=first, task_queue=tq
+        )
+        assert moved.outcome == "applied" and moved.applied, moved
+        changed = await _budgets(base)
+        assert changed != before
+        clock = (await admin(base, "GET", "clock"))["now"]
+        event = {
+            "at": clock,
+            "target": {"campaign_name": "Spring Sale - Conversions"},
+            "true_cvr_factor": 0.02,
+        }
+        await admin(base, "POST", "events", [event])
+        await advance(base, 34)  # the next day's evening: today is all after the collapse
+        second = f"optimize-{ADV}-{uuid.uuid4().hex[:6]}"
+        result: CycleResult = await ts_env.client.execute_workflow(
+            OptimizationCycle.run, _cycle(on_critical_anomaly="rollback"), id=second, task_queue=tq
+        )
+        undone: RollbackResult = await ts_env.client.get_workflow_handle(
+            f"rollback-{first}", result_type=RollbackResult
+        ).result()
+        status = await ts_env.client.get_workflow_handle(second).query(OptimizationCycle.status)
+    assert result.outcome == "rolled_back_previous" and result.applied == []
+    assert status.rollback == first and any(a.startswith("[critical] cpa_spike") for a in status.anomalies)
+    assert undone.outcome == "rolled_back" and undone.restored >= 1
+    assert await _budgets(base) == before  # every budget the first cycle moved is back
