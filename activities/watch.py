@@ -42,8 +42,8 @@ class ConnectorAlerts:
             "warning",
             "rate_limit_usage",
             f"Rate-limit usage {fraction:.0%} for advertiser {advertiser_id} ({family})",
-            "Above 80 % of the tightest window: calls start to wait in the throttle. Spread "
-            "schedules, or raise the limits if TikTok granted a higher tier.",
+            "Above 80 % of the per-minute quota: calls will start to wait in the throttle. "
+            "Spread schedules, or raise the limits if TikTok granted a higher tier.",
             advertiser_id,
             key=f"rate_limit_usage/{advertiser_id}/{family}",
         )

@@ -292,7 +292,10 @@ class TikTokClient:
             if req.advertiser_id and scopes:
                 key, windows = scopes[-1]
                 usage = max(self.throttle.usage(key, w) for w in windows)
-                self.metrics.usage(req.family, req.advertiser_id, usage)
+                # the quota's use (a minute or longer): a full one-second window is a burst the
+                # throttle is smoothing, not a quota running out
+                quota = [self.throttle.usage(key, w) for w in windows if w.seconds >= 60]
+                self.metrics.usage(req.family, req.advertiser_id, usage, max(quota, default=0.0))
         try:
             return await self._exchange(req, token)
         finally:

@@ -78,10 +78,13 @@ class ConnectorMetrics:
             self.stats.throttle_wait_seconds += seconds
         self._throttle_wait.record(seconds, {"family": family})
 
-    def usage(self, family: str, advertiser_id: str, fraction: float) -> None:
+    def usage(self, family: str, advertiser_id: str, fraction: float, quota: float | None = None) -> None:
+        """``fraction``: of the tightest window (the gauge); ``quota``: of the minute-or-longer
+        windows, which is what ``on_high_usage`` is told about above ``high_usage``."""
         self._usage.set(fraction, {"family": family, "advertiser_id": advertiser_id})
-        if fraction > self.high_usage and self.on_high_usage is not None:
-            self.on_high_usage(family, advertiser_id, fraction)
+        quota = fraction if quota is None else quota
+        if quota > self.high_usage and self.on_high_usage is not None:
+            self.on_high_usage(family, advertiser_id, quota)
 
     def refreshed(self) -> None:
         self.stats.refreshes += 1
