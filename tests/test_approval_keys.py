@@ -11,31 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cli.keys import signed_request
 from models.identity import signature_refusal
 from models.launch import ApprovalRequest
-from starter import app
 from store import Store, identity
-
-runner = CliRunner()
+from tests.cliutil import cli
 
 
 def test_a_created_key_signs_approvals_the_store_can_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import settings
-
     db = tmp_path / "keys.db"
-    env = {"TTADS_DATABASE_URL": f"sqlite:///{db}", "TTADS_CREDENTIALS_DIR": str(tmp_path / "creds")}
-
-    def run(*args: str) -> Any:
-        settings.get_settings.cache_clear()
-        try:
-            return runner.invoke(app, list(args), env=env)
-        finally:
-            settings.get_settings.cache_clear()
+    run = cli({"TTADS_DATABASE_URL": f"sqlite:///{db}", "TTADS_CREDENTIALS_DIR": str(tmp_path / "creds")})
 
     made = run("users", "key", "create", "alice@example.com")
     assert made.exit_code == 0, made.output

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.common import EXIT_BAD_INPUT
 from starter import app
+from tests.cliutil import cli
 
 runner = CliRunner()
 
@@ -147,16 +147,8 @@ def test_schedule_create_names_a_bad_setting() -> None:
 
 
 def test_experiments_register_names_a_bad_field_and_an_unknown_arm(tmp_path: Path) -> None:
-    import settings
-
     env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
-
-    def run(*args: str) -> Any:
-        settings.get_settings.cache_clear()  # read this env's store, not settings read earlier
-        try:
-            return runner.invoke(app, list(args), env=env)
-        finally:
-            settings.get_settings.cache_clear()
+    run = cli(env)
 
     base = ["experiments", "register", "--advertiser", "7000000000000000001", "--name", "t"]
     one_arm = run(*base, "--adgroups", "1")
@@ -171,16 +163,8 @@ def test_experiments_register_names_a_bad_field_and_an_unknown_arm(tmp_path: Pat
 
 
 def test_creatives_pool_add_list_archive_and_bad_input(tmp_path: Path) -> None:
-    import settings
-
     env = {"TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'pool.db'}"}
-
-    def run(*args: str) -> Any:
-        settings.get_settings.cache_clear()
-        try:
-            return runner.invoke(app, list(args), env=env)
-        finally:
-            settings.get_settings.cache_clear()
+    run = cli(env)
 
     adv = ["--advertiser", "7000000000000000001"]
     added = run("creatives", "add", *adv, "--creative", "v-spare", "--text", "Fresh look", "--as", "olivia")
