@@ -3,9 +3,10 @@
 An expiring token (the spec's 24 h access / 1 year refresh flow) is refreshed 30 minutes
 before it expires. A long-term token (what TikTok's Marketing API issues today) is never
 refreshed, only checked once a day with a health call; a revoked one fails the workflow
-with ``AuthorizationFailed`` so that an operator re-authorises. A refresh or health call that
-fails for good raises a critical alert first; a token with no refresh token that expires
-within the hour, a warning. Each cycle ends with
+with ``AuthorizationFailed`` so that an operator re-authorises. Each run of an expiring token
+starts with the same health call, so every advertiser gets one a day. A refresh or health
+call that fails for good raises a critical alert first; a token with no refresh token that
+expires within the hour, a warning. Each cycle ends with
 continue-as-new, so history stays a handful of events. Start it with the workflow id
 ``token-refresh-<advertiser_id>`` and the "use existing" conflict policy.
 """
@@ -67,6 +68,12 @@ class TokenRefresh:
             )
         else:
             assert state.access_expires_at is not None
+            if alerts and state.access_expires_at - workflow.now() > REFRESH_BEFORE_EXPIRY:
+                # the daily health call every advertiser gets (section 14), not only long-term ones
+                self._status.phase = "checking token"
+                self._status.token = await self._alerting(
+                    alerts, TokenLifecycle.check_token, adv, "Health call with the token"
+                )
             wake = state.access_expires_at - REFRESH_BEFORE_EXPIRY
             delay = wake - workflow.now()
             self._wait("waiting until 30 minutes before the access token expires", wake)
