@@ -46,7 +46,7 @@ from models.recovery import (
     ReviewVerdict,
     WatchInput,
 )
-from models.rollback import Restored, RestoreInput, RollbackTarget, TargetChanges
+from models.rollback import Restored, RestoreInput, RollbackInput, RollbackTarget, TargetChanges
 from models.workflows import SyncCounts, TokenState
 
 
@@ -160,6 +160,11 @@ class RollbackOperations:
     @activity.defn
     async def restore(self, inp: RestoreInput) -> Restored:
         """Set the run's changes ``start``..``stop`` back to ``before``, newest first."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def start_rollback(self, inp: RollbackInput) -> str:
+        """Start ``Rollback`` of a run as a workflow of its own (``rollback-<id>``, once)."""
         raise NotImplementedError
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities import changes
 from activities.context import Dependencies
@@ -25,8 +27,8 @@ from connector import entities
 from connector.entities import KINDS, Kind
 from models.changes import EntityChange
 from models.errors import InvalidInput
-from models.rollback import Conflict, Restored, RestoreInput, RollbackTarget, TargetChanges
-from models.workflows import ADVERTISER_ID
+from models.rollback import Conflict, Restored, RestoreInput, RollbackInput, RollbackTarget, TargetChanges
+from models.workflows import ADVERTISER_ID, ROLLBACK, rollback_id
 from store.audit import audit_history
 from store.changes import recorded
 
@@ -41,6 +43,23 @@ class RollbackActivities(RollbackOperations):
     async def _history_changes(self, target: RollbackTarget, run_id: str) -> list[EntityChange]:
         handle = self.client.get_workflow_handle(target.workflow_id, run_id=run_id)
         return [e.change for e in audit_history(await handle.fetch_history()) if e.change is not None]
+
+    @activity.defn
+    async def start_rollback(self, inp: RollbackInput) -> str:
+        """Start ``Rollback`` of ``inp.workflow_id``; one already running is left to finish."""
+        workflow_id = rollback_id(inp.workflow_id)
+        try:
+            await self.client.start_workflow(
+                ROLLBACK,
+                inp,
+                id=workflow_id,
+                task_queue=activity.info().task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                static_summary=inp.summary(),
+            )
+        except WorkflowAlreadyStartedError:  # it ran before (a retried attempt): done already
+            pass
+        return workflow_id
 
     @activity.defn
     async def read_changes(self, target: RollbackTarget) -> TargetChanges:

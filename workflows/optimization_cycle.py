@@ -23,8 +23,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
-from temporalio.workflow import ParentClosePolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import (
@@ -33,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         EntityOperations,
         LaunchPreparation,
         RecoveryOperations,
+        RollbackOperations,
     )
     from models.alerts import DetectInput
     from models.approval import approval_state, refusal
@@ -51,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
         ReportPullInput,
     )
     from models.rollback import RollbackInput
-    from models.workflows import OPTIMIZATION_CYCLE, ROLLBACK, rollback_id
+    from models.workflows import OPTIMIZATION_CYCLE
     from workflows.common import ADVERTISER_ID, APPROVAL_STATE, tiktok_activity, validated_input
 
 STEP_TIMEOUT = timedelta(minutes=10)
@@ -180,25 +180,16 @@ class OptimizationCycle:
 
     async def _roll_back_previous(self, adv: str, window: str) -> CycleResult:
         """A critical anomaly followed an earlier cycle's changes: undo them (``Rollback``, a
-        child that outlives this run, audited like any rollback) and change nothing more now."""
+        workflow of its own, audited like any rollback) and change nothing more now."""
         target = self._status.rollback
         assert target is not None
         self._step(f"rolling back {target} after a critical anomaly")
-        wid = workflow.info().workflow_id
-        rollback = RollbackInput(
-            workflow_id=target, actor=wid, reason="; ".join(self._status.anomalies)[:1000]
+        why = "; ".join(self._status.anomalies)[:1000]
+        rollback = RollbackInput(workflow_id=target, actor=workflow.info().workflow_id, reason=why)
+        started = await self._run(
+            RollbackOperations.start_rollback, rollback, f"Start the rollback of {target}"
         )
-        try:
-            await workflow.start_child_workflow(
-                ROLLBACK,
-                rollback,
-                id=rollback_id(target),
-                parent_close_policy=ParentClosePolicy.ABANDON,
-                static_summary=rollback.summary(),
-            )
-        except WorkflowAlreadyStartedError:
-            self._status.notes.append(f"{rollback_id(target)} was already running")
-        self._step(f"done: {target} is being rolled back; nothing else changed")
+        self._step(f"done: {started} rolls {target} back; nothing else changed")
         return CycleResult(
             outcome="rolled_back_previous", advertiser_id=adv, window=window, notes=self._status.notes
         )
