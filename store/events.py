@@ -23,15 +23,7 @@ from store.db import upsert_insert
 async def store_event(session: AsyncSession, row: WebhookEventRow) -> bool:
     """Insert the event unless its id is stored; True when it is new. One statement on the
     primary key, so two deliveries of an id at once cannot both be new."""
-    values = {
-        "event_id": row.event_id,
-        "event_type": row.event_type,
-        "advertiser_id": row.advertiser_id,
-        "ad_id": row.ad_id,
-        "payload": row.payload,
-        "scheme": row.scheme,
-        "received_at": row.received_at,
-    }
+    values = row.model_dump(exclude={"workflow_id", "handoff_claimed_at", "handed_off_at"})
     insert = upsert_insert(session)(WebhookEventRow).values(**values).on_conflict_do_nothing()
     return bool((await session.execute(insert)).rowcount == 1)  # type: ignore[attr-defined]
 
@@ -143,13 +135,7 @@ async def recoveries(session: AsyncSession, advertiser_id: str | None = None) ->
 
 async def save_lead(session: AsyncSession, lead: LeadRow) -> bool:
     """Store a lead once; False when it was stored before."""
-    values = {
-        "lead_id": lead.lead_id,
-        "advertiser_id": lead.advertiser_id,
-        "ad_id": lead.ad_id,
-        "fields_enc": lead.fields_enc,
-        "received_at": lead.received_at,
-    }
+    values = lead.model_dump(exclude={"forwarded_at", "forward_error"})
     insert = upsert_insert(session)(LeadRow).values(**values).on_conflict_do_nothing()
     return bool((await session.execute(insert)).rowcount == 1)  # type: ignore[attr-defined]
 

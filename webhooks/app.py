@@ -104,8 +104,7 @@ def create_app(
             return
         stats["handed_off"] += 1
         if event.event_type == "lead.create" and settings.lead_webhook_url:
-            lead_id = str(event.data.get("lead_id") or event.data.get("id") or event.event_id)
-            await _forward_lead(store, handoff.cipher, settings, lead_id)
+            await _forward_lead(store, handoff.cipher, settings, event.lead_id)
 
     async def sweep() -> None:
         """Every few seconds, hand off what was stored but not handed off (Temporal was down,
@@ -218,7 +217,7 @@ async def _signature_alert(store: Store, settings: Settings, reason: str, peer: 
 
 
 def _row(event: WebhookEvent, scheme: str) -> WebhookEventRow:
-    payload = event.data if event.event_type != "lead.create" else {"lead_id": event.data.get("lead_id")}
+    payload = event.data if event.event_type != "lead.create" else {"lead_id": event.lead_id}
     return WebhookEventRow(
         event_id=event.event_id,
         event_type=event.event_type,

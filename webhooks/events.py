@@ -46,6 +46,11 @@ class WebhookEvent(BaseModel):
         return str(value) if value not in (None, "") else None
 
     @property
+    def lead_id(self) -> str:
+        """A ``lead.create``'s lead id (``lead_id`` in the spec's body, ``id`` in TikTok's entry)."""
+        return str(self.data.get("lead_id") or self.data.get("id") or self.event_id)
+
+    @property
     def ad_id(self) -> str | None:
         value = self.data.get("ad_id")
         return str(value) if value not in (None, "") else None

@@ -41,7 +41,6 @@ class Outcome:
     """What one event's hand-off did, for ``finish`` and the answer."""
 
     workflow_id: str | None = None
-    lead_id: str | None = None
     watcher: str | None = None
     paused: list[str] = field(default_factory=list)
     update: ReviewUpdate | None = None
@@ -67,22 +66,19 @@ class Handoff:
         elif event.event_type == "authorization.removed" and event.advertiser_id:
             note = f"paused: TikTok authorization removed (event {event.event_id})"
             outcome.paused = await pause_advertiser_schedules(self.client, event.advertiser_id, note=note)
-        elif event.event_type == "lead.create":
-            outcome.lead_id = str(event.data.get("lead_id") or event.data.get("id") or event.event_id)
         return outcome
 
     async def store_lead(self, session: AsyncSession, event: WebhookEvent) -> str:
         """A ``lead.create``'s lead, encrypted, in the transaction that stores the event."""
-        lead_id = str(event.data.get("lead_id") or event.data.get("id") or event.event_id)
         fields: dict[str, Any] = events.lead_fields(event.data)
         row = LeadRow(
-            lead_id=lead_id,
+            lead_id=event.lead_id,
             advertiser_id=event.advertiser_id,
             ad_id=event.ad_id,
             fields_enc=self.cipher.encrypt(json.dumps(fields)),
         )
         await events.save_lead(session, row)
-        return lead_id
+        return event.lead_id
 
     async def finish(self, session: AsyncSession, event: WebhookEvent, outcome: Outcome) -> None:
         """The hand-off's results, written with the mark."""
