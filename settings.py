@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     slack_approval_key: SecretStr | None = None
     slack_approval_key_id: str | None = None
 
+    # Audience export (AudienceSync): TikTok's limits, and where runs stage hashed rows.
+    # The sandbox URL is where jobs with use_sandbox go (TikTok: https://sandbox-ads.tiktok.com).
+    tiktok_sandbox_base_url: str | None = None
+    audience_spool_dir: Path | None = None  # default: <data_dir>/audience-spool
+    audience_max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    audience_max_files: int = Field(default=500, ge=1)
+    audience_max_per_account: int = Field(default=400, ge=1)
+    audience_stream_batch: int = Field(default=1000, ge=1, le=10000)
+    audience_failures_before_pause: int = Field(default=3, ge=1)
+
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -129,6 +139,10 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
         return url
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.audience_spool_dir or self.data_dir / "audience-spool"
 
     @property
     def effective_database_url(self) -> str:

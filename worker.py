@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 
 from activities.alerts import AlertActivities
 from activities.anomalies import AnomalyActivities
+from activities.audiences import AudienceActivities
 from activities.context import Dependencies
 from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
@@ -56,6 +57,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         RecoveryActivities(deps, client),
         AlertActivities(deps),
         AnomalyActivities(deps),
+        AudienceActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

@@ -15,6 +15,18 @@ from __future__ import annotations
 from temporalio import activity
 
 from models.alerts import Alert, AlertSent, AnomalyReport, DetectInput
+from models.audience_runs import (
+    ApplyInput,
+    AudienceSize,
+    FilesUploaded,
+    Resolved,
+    SendInput,
+    SizeInput,
+    Staged,
+    StageInput,
+    Streamed,
+    Target,
+)
 from models.changes import ChangeSet, EntityChange
 from models.entities import (
     CreateAdGroupInput,
@@ -238,6 +250,55 @@ class AnomalyOperations:
         raise NotImplementedError
 
 
+class AudienceOperations:
+    """``AudienceSync``: stage the source, find the audiences, send, and report sizes."""
+
+    @activity.defn
+    async def stage_audience(self, inp: StageInput) -> Staged:
+        """Read the source once, check its columns and rows, hash, and spool; counts back."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def resolve_audiences(self, inp: SendInput) -> Resolved:
+        """Find the named audiences (sizes, whether an ad group targets them) and the account's count."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def upload_audience_files(self, inp: SendInput) -> FilesUploaded:
+        """Upload each spooled customer file once (``dmp/custom_audience/file/upload/``)."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def apply_audience_files(self, inp: ApplyInput) -> Target:
+        """Create the audience or APPEND/REMOVE/REPLACE its members, 50 files per request."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def prepare_segments(self, inp: SendInput) -> list[Target]:
+        """STREAMING: the segment audiences to write to, creating those named but missing."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def stream_audience_rows(self, inp: SendInput) -> Streamed:
+        """STREAMING: ``segment/mapping/`` batches with ``thread_count`` senders, each chunk once."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def delete_segments(self, inp: SendInput) -> list[str]:
+        """STREAMING DELETE_AUDIENCE: delete the audiences themselves."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def audience_sizes(self, inp: SizeInput) -> list[AudienceSize]:
+        """TikTok's reported size (``cover_num``) of each audience."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def finish_audience_sync(self, run_key: str) -> None:
+        """Remove the run's spool folder and progress records."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -250,4 +311,5 @@ INTERFACES: tuple[type, ...] = (
     RecoveryOperations,
     AlertOperations,
     AnomalyOperations,
+    AudienceOperations,
 )

@@ -13,6 +13,7 @@ the class name, retryable or not by the class: translation to Temporal happens h
     ├── ApprovalRefused         an approve/reject update that cannot be accepted now
     ├── LaunchFailed            creation failed for good; what was created is compensated
     ├── CreativeRejected        an uploaded creative fails the pre-flight checks
+    ├── AudienceRefused         an audience export refused before anything is sent
     ├── UnknownWorkflowType     a workflow started under a type this worker does not know
     ├── TokenNotFound           the advertiser was never connected
     ├── ConfigurationError      retryable: fix the setting and the next attempt succeeds
@@ -104,6 +105,11 @@ class LaunchFailed(ServiceError):
 
 class CreativeRejected(ServiceError):
     """An uploaded creative fails the pre-flight (format, duration, size)."""
+
+
+class AudienceRefused(ServiceError):
+    """An audience export refused before anything is sent: a limit, the targeting minimum,
+    an invalid row (without ``skip_invalid_record``) or a source that does not fit the job."""
 
 
 class UnknownWorkflowType(ServiceError):

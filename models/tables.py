@@ -339,5 +339,6 @@ class CycleRunRow(SQLModel, table=True):
 MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, CreativeRow)
 
 # The event and recovery tables live in their own module; importing it registers them.
+import models.audience_tables  # noqa: E402
 import models.identity_tables  # noqa: E402
 import models.recovery_tables  # noqa: E402, F401

@@ -42,6 +42,9 @@ FAMILIES = {
     "file/": "file",
     "report/task/": "report_task",
     "report/": "report",
+    "dmp/": "audience",
+    "segment/": "audience",
+    "event/": "event",
 }
 
 

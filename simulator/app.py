@@ -25,6 +25,8 @@ from simulator.routes import (
     adgroups,
     admin,
     ads,
+    audience_admin,
+    audiences,
     campaigns,
     files,
     management,
@@ -91,11 +93,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sim = sim
-    for module in (oauth, accounts, management, campaigns, adgroups, ads, files, reports):
+    for module in (oauth, accounts, management, campaigns, adgroups, ads, files, reports, audiences):
         app.include_router(module.router)
     if enable_admin:
         app.include_router(admin.router)
         app.include_router(review_admin.router)
+        app.include_router(audience_admin.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import review
+from simulator.audiences import AudienceBook
 from simulator.builder import build_state
 from simulator.faults import FaultInjector
 from simulator.limits import RateLimiter
@@ -77,6 +78,9 @@ class Simulator:
         self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
         self.stats = Stats()
         self.outbox = WebhookOutbox()
+        self.audiences = AudienceBook(Path(f"{state_file}.audiences.db") if state_file else None)
+        if loaded is None or self.state is not loaded:
+            self.audiences.clear()
         self._reports: dict[tuple[Any, ...], tuple[list[dict[str, Any]], dict[str, str]]] = {}
         self.save()
 
@@ -125,6 +129,7 @@ class Simulator:
         self.faults = FaultInjector(self.state.faults, self.state.scenario.seed)
         self.stats = Stats()
         self.outbox.deliveries.clear()
+        self.audiences.clear()
         self.save()
 
     def reset(self) -> None:

@@ -23,7 +23,7 @@ DEMO_SECOND_ADVERTISER_ID = "7000000000000000002"
 DEMO_ACCESS_TOKEN = "demo-access-token"
 DEMO_AUTH_CODE = "demo-auth-code"
 
-FAMILIES = ("oauth", "account", "management", "file", "report", "report_task")
+FAMILIES = ("oauth", "account", "management", "file", "report", "report_task", "audience", "event")
 DEFAULT_SCOPE = [1, 2, 3, 4, 5, 6, 7, 8]
 DEFAULT_HOUR_CURVE = [
     0.35, 0.25, 0.2, 0.18, 0.2, 0.3, 0.5, 0.75, 0.9, 1.0, 1.05, 1.1,

@@ -33,6 +33,7 @@ ID_PREFIX = {
     "ad": "19",
     "material": "71",
     "task": "72",
+    "audience": "73",
     "advertiser": "70",
 }
 

@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from models.audiences import AudienceSyncInput
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
@@ -18,6 +19,7 @@ from models.recovery import RejectionRecoveryInput
 from models.rollback import RollbackInput
 from models.workflows import (
     ADVERTISER_SYNC,
+    AUDIENCE_SYNC,
     CAMPAIGN_LAUNCH,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
@@ -29,6 +31,7 @@ from models.workflows import (
     TokenRefreshInput,
 )
 from workflows.advertiser_sync import AdvertiserSync
+from workflows.audience_sync import AudienceSync
 from workflows.campaign_launch import CampaignLaunch
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
@@ -45,6 +48,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     OPTIMIZATION_CYCLE: (OptimizationCycle, OptimizationCycleInput),
     PRIOR_FIT: (PriorFit, PriorFitInput),
     REJECTION_RECOVERY: (RejectionRecovery, RejectionRecoveryInput),
+    AUDIENCE_SYNC: (AudienceSync, AudienceSyncInput),
 }
 
 

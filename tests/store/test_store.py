@@ -48,6 +48,9 @@ TABLES = {
     "alert",
     "approval_key",
     "slack_user",
+    "audience_progress",
+    "audience_feed",
+    "audience_job",
 }
 
 

@@ -1,0 +1,1 @@
+"""Audience export: identifiers, sources and the staging that readies rows for TikTok."""
