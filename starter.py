@@ -19,6 +19,7 @@ from cli import report as report_cli
 from cli import templates as templates_cli
 from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
+from cli.audiences import audience_app
 from cli.common import console, masked_url
 from cli.creatives import creatives_app
 from cli.experiments import experiments_app
@@ -42,6 +43,7 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(experiments_app, name="experiments")
 app.add_typer(creatives_app, name="creatives")
 app.add_typer(recovery_app, name="recovery")
+app.add_typer(audience_app, name="audience")
 app.command()(alerts)
 app.command()(templates_cli.launch)
 app.command()(runs.dev)

@@ -25,9 +25,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.audiences import AudienceSyncInput, audience_sync_id
 from models.recovery import REVIEW_SIGNAL, RejectionRecoveryInput, ReviewUpdate, recovery_id
 from models.workflows import (
     ADVERTISER_SYNC,
+    AUDIENCE_SYNC,
     CAMPAIGN_LAUNCH,
     REJECTION_RECOVERY,
     ROLLBACK,
@@ -134,6 +136,8 @@ def default_workflow_id(workflow_type: str, inp: BaseModel) -> str:
         return token_refresh_id(advertiser)
     if workflow_type == CAMPAIGN_LAUNCH:
         return new_launch_id(getattr(getattr(inp, "campaign", None), "campaign_name", "launch"))
+    if workflow_type == AUDIENCE_SYNC and isinstance(inp, AudienceSyncInput):
+        return audience_sync_id(inp, uuid.uuid4().hex[:8])
     target = getattr(inp, "workflow_id", None)
     if workflow_type == ROLLBACK and target:
         return rollback_id(str(target))

@@ -57,7 +57,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         RecoveryActivities(deps, client),
         AlertActivities(deps),
         AnomalyActivities(deps),
-        AudienceActivities(deps),
+        AudienceActivities(deps, client),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

@@ -14,21 +14,28 @@ import json
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from temporalio import activity
+from temporalio.client import Client
 
 from activities.context import Dependencies
 from activities.interfaces import AudienceOperations
+from alerts.dispatch import send
+from audiences.schedule import pause_failing_job
 from audiences.source import RowSource
 from audiences.staging import ROWS_FILE, StageRefused, load_staged, part_name, stage
 from connector import TikTokClient
 from connector import audiences as api
+from models.alerts import Alert
 from models.audience_runs import (
     ApplyInput,
     AudienceSize,
     FilesUploaded,
+    JobOutcome,
+    JobStreak,
     Resolved,
     SendInput,
     SizeInput,
@@ -51,8 +58,9 @@ def _safe(run_key: str) -> str:
 
 
 class AudienceActivities(AudienceOperations):
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(self, deps: Dependencies, client: Client) -> None:
         self.deps = deps
+        self.temporal = client
         self.settings = deps.settings or Settings()
         self._sandbox: TikTokClient | None = None
 
@@ -342,6 +350,33 @@ class AudienceActivities(AudienceOperations):
         client = self.client(inp.use_sandbox)
         found = await api.get_audiences(client, inp.advertiser_id, inp.audience_ids)
         return [AudienceSize(audience_id=a.audience_id, name=a.name, size=a.cover_num) for a in found]
+
+    @activity.defn
+    async def record_audience_outcome(self, outcome: JobOutcome) -> JobStreak:
+        limit = self.settings.audience_failures_before_pause
+        async with self.deps.store.session() as session:
+            job = await progress.record_outcome(
+                session, outcome.job_id, outcome.advertiser_id, outcome.ok, outcome.workflow_id
+            )
+            failures, already = job.failures, job.paused_reason is not None
+            if failures >= limit and not already:
+                last = outcome.error or "unknown"
+                job.paused_reason = f"{failures} failed runs in a row; last: {last}"[:500]
+            reason = job.paused_reason
+        if failures < limit or already or reason is None:
+            return JobStreak(failures=failures, paused=already)
+        paused = await pause_failing_job(self.temporal, outcome.job_id, reason)
+        alert = Alert(
+            level="critical",
+            kind="audience_job_failing",
+            title=f"Audience job {outcome.job_id} failed {failures} times in a row"
+            + (" and is paused" if paused else ""),
+            body=f"{reason}\nResume it after the fix: starter.py audience schedule resume {outcome.job_id}",
+            advertiser_id=outcome.advertiser_id,
+            workflow_id=outcome.workflow_id,
+        )
+        await send(self.deps.store, self.settings, alert, datetime.now(UTC))
+        return JobStreak(failures=failures, paused=paused)
 
     @activity.defn
     async def finish_audience_sync(self, run_key: str) -> None:

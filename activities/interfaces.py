@@ -19,6 +19,8 @@ from models.audience_runs import (
     ApplyInput,
     AudienceSize,
     FilesUploaded,
+    JobOutcome,
+    JobStreak,
     Resolved,
     SendInput,
     SizeInput,
@@ -291,6 +293,11 @@ class AudienceOperations:
     @activity.defn
     async def audience_sizes(self, inp: SizeInput) -> list[AudienceSize]:
         """TikTok's reported size (``cover_num``) of each audience."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def record_audience_outcome(self, outcome: JobOutcome) -> JobStreak:
+        """Count a scheduled job's run; pause the job and alert after too many failures in a row."""
         raise NotImplementedError
 
     @activity.defn

@@ -110,3 +110,18 @@ class AudienceSyncResult(BaseModel):
     expected_size: int | None = Field(default=None, description="dry run: the size if every row matched")
     match_rate: float | None = Field(default=None, description="matched / valid, when TikTok reports sizes")
     notes: list[str] = Field(default_factory=list)
+
+
+class JobOutcome(BaseModel):
+    """How a run of a scheduled job ended: its failure streak decides whether it is paused."""
+
+    job_id: str
+    advertiser_id: str
+    workflow_id: str
+    ok: bool
+    error: str | None = None
+
+
+class JobStreak(BaseModel):
+    failures: int
+    paused: bool = False

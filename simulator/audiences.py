@@ -200,7 +200,9 @@ class AudienceBook:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def apply_files(self, audience_id: str, file_paths: list[str], action: str) -> tuple[int, int]:
+    def apply_files(
+        self, audience_id: str, file_paths: list[str], action: str, *, enforce_minimum: bool = True
+    ) -> tuple[int, int]:
         """APPEND, REMOVE or REPLACE members from uploaded files, refusing (and undoing) a result
         below the targeting minimum; the audience's (held, matched) sizes after."""
         marks = ",".join("?" for _ in file_paths)
@@ -224,7 +226,7 @@ class AudienceBook:
                 (len(file_paths), time.time(), audience_id),
             )
             held, matched = self.sizes(audience_id)
-            if matched < self.limits.min_size:
+            if enforce_minimum and matched < self.limits.min_size:
                 raise BelowMinimum(matched)
         return held, matched
 

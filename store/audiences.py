@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models.audience_tables import AudienceFeedRow, AudienceProgressRow
+from models.audience_tables import AudienceFeedRow, AudienceJobRow, AudienceProgressRow
 from models.tables import utcnow
 
 
@@ -56,3 +56,34 @@ async def feeds(session: AsyncSession, advertiser_id: str | None = None) -> list
     if advertiser_id is not None:
         query = query.where(col(AudienceFeedRow.advertiser_id) == advertiser_id)
     return list((await session.execute(query)).scalars().all())
+
+
+async def record_outcome(
+    session: AsyncSession, job_id: str, advertiser_id: str, ok: bool, run: str
+) -> AudienceJobRow:
+    """Count a run of job ``job_id``: a success resets the failure streak, a failure extends it."""
+    row = await session.get(AudienceJobRow, job_id)
+    if row is None:
+        row = AudienceJobRow(job_id=job_id, advertiser_id=advertiser_id)
+        session.add(row)
+    row.failures = 0 if ok else row.failures + 1
+    row.last_status = "completed" if ok else "failed"
+    row.last_run_id, row.last_run_at = run, utcnow()
+    if ok:
+        row.paused_reason = None
+    return row
+
+
+async def save_job(session: AsyncSession, job: AudienceJobRow) -> None:
+    existing = await session.get(AudienceJobRow, job.job_id)
+    if existing is None:
+        session.add(job)
+        return
+    existing.advertiser_id, existing.params, existing.cron = job.advertiser_id, job.params, job.cron
+    existing.paused_reason = None
+
+
+async def jobs(session: AsyncSession) -> list[AudienceJobRow]:
+    return list(
+        (await session.execute(select(AudienceJobRow).order_by(col(AudienceJobRow.job_id)))).scalars().all()
+    )

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyInput,
         AudienceSize,
         AudienceSyncResult,
+        JobOutcome,
         Resolved,
         SendInput,
         SizeInput,
@@ -64,9 +65,15 @@ class AudienceSync:
         info = workflow.info()
         key = f"{info.workflow_id}/{info.run_id}"
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(sync.advertiser_id)])
+        error: BaseException | None = None
         try:
             return await self._sync(sync, key)
+        except Exception as exc:
+            error = exc
+            raise
         finally:  # done, refused or failed: the spool and progress records of this run go
+            if sync.job_id is not None:
+                await self._record_outcome(sync, error)
             try:
                 await tiktok_activity(
                     AudienceOperations.finish_audience_sync,
@@ -76,6 +83,27 @@ class AudienceSync:
                 )
             except ActivityError:
                 workflow.logger.warning("the spool of %s could not be removed", key)
+
+    async def _record_outcome(self, sync: AudienceSyncInput, error: BaseException | None) -> None:
+        """A scheduled job's streak of failures; never fails the run itself."""
+        assert sync.job_id is not None
+        cause = getattr(error, "cause", None) or error
+        outcome = JobOutcome(
+            job_id=sync.job_id,
+            advertiser_id=sync.advertiser_id,
+            workflow_id=workflow.info().workflow_id,
+            ok=error is None,
+            error=str(cause)[:300] if error is not None else None,
+        )
+        try:
+            await tiktok_activity(
+                AudienceOperations.record_audience_outcome,
+                outcome,
+                summary=f"Record the {'success' if outcome.ok else 'failure'} of job {sync.job_id}",
+                start_to_close=SHORT,
+            )
+        except ActivityError:
+            workflow.logger.warning("the outcome of job %s could not be recorded", sync.job_id)
 
     async def _sync(self, sync: AudienceSyncInput, key: str) -> AudienceSyncResult:
         reads_rows = sync.source is not None

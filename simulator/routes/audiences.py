@@ -99,10 +99,8 @@ async def create_audience(ctx: ApiContext) -> dict[str, Any]:
     audience_id = ctx.state.next_id("audience")
     book = _book(ctx)
     book.create(audience_id, ctx.advertiser_id, name, "file", calculate_type, retention)
-    try:
-        book.apply_files(audience_id, paths, "APPEND")
-    except BelowMinimum:
-        pass  # a new audience may start small; TikTok refuses to target it until it grows
+    # A new audience may start small: TikTok refuses only to target it until it grows.
+    book.apply_files(audience_id, paths, "APPEND", enforce_minimum=False)
     return {"custom_audience_id": audience_id}
 
 
