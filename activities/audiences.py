@@ -9,14 +9,10 @@ piece. Heartbeats carry the progress the Temporal UI shows.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
@@ -27,8 +23,10 @@ from alerts.dispatch import send
 from audiences.schedule import pause_failing_job
 from audiences.source import RowSource
 from audiences.staging import ROWS_FILE, StageRefused, load_staged, part_name, stage
+from audiences.streaming import Rows, read_chunks, send_concurrently
 from connector import TikTokClient
 from connector import audiences as api
+from connector.heartbeat import beating
 from models.alerts import Alert
 from models.audience_runs import (
     ApplyInput,
@@ -111,17 +109,19 @@ class AudienceActivities(AudienceOperations):
         sync, settings = inp.sync, self.settings
         assert sync.source is not None  # the input model requires it for every mode that reads rows
         source = RowSource(sync.source, self.deps.store.engine)
+        state = {"rows_read": 0}
         try:
-            staged = await stage(
-                sync,
-                source,
-                self.folder(inp.run_key),
-                inp.run_key,
-                max_file_bytes=settings.audience_max_file_bytes,
-                max_files=settings.audience_max_files,
-                batch_size=settings.audience_stream_batch,
-                progress=lambda rows: activity.heartbeat({"rows_read": rows}),
-            )
+            async with beating(lambda: dict(state)):
+                staged = await stage(
+                    sync,
+                    source,
+                    self.folder(inp.run_key),
+                    inp.run_key,
+                    max_file_bytes=settings.audience_max_file_bytes,
+                    max_files=settings.audience_max_files,
+                    batch_size=settings.audience_stream_batch,
+                    progress=lambda rows: state.update(rows_read=rows),
+                )
         except StageRefused as exc:
             raise AudienceRefused(str(exc)) from None
         bad = staged.first_invalid
@@ -180,20 +180,20 @@ class AudienceActivities(AudienceOperations):
         done = await self._acked(key, "upload")
         reused = len(done)
         total = len(staged.part_bytes)
-        for index in range(total):
-            if index in done:
-                continue
-            content = (self.folder(key) / part_name(index)).read_bytes()
-            done[index] = await api.upload_file(
-                client,
-                sync.advertiser_id,
-                str(staged.calculate_type),
-                part_name(index),
-                content,
-                idempotency_key=f"{key}/upload/{index}",
-            )
-            await self._ack(key, "upload", index, done[index])
-            activity.heartbeat({"files_uploaded": len(done), "files": total})
+        async with beating(lambda: {"files_uploaded": len(done), "files": total}):
+            for index in range(total):
+                if index in done:
+                    continue
+                content = (self.folder(key) / part_name(index)).read_bytes()
+                done[index] = await api.upload_file(
+                    client,
+                    sync.advertiser_id,
+                    str(staged.calculate_type),
+                    part_name(index),
+                    content,
+                    idempotency_key=f"{key}/upload/{index}",
+                )
+                await self._ack(key, "upload", index, done[index])
         return FilesUploaded(file_paths=[done[i] for i in range(total)], reused=reused)
 
     @activity.defn
@@ -206,44 +206,48 @@ class AudienceActivities(AudienceOperations):
             for i in range(0, len(inp.file_paths), FILES_PER_REQUEST)
         ]
         audience_id = inp.target.audience_id or done.get(0)
-        for index, batch in enumerate(batches):
-            if index in done:
-                continue
-            if audience_id is None:
-                found = [
-                    a
-                    for a in await api.list_audiences(client, sync.advertiser_id)
-                    if a.name == inp.target.name
-                ]
-                audience_id = found[0].audience_id if found else None
-            if audience_id is None:
-                audience_id = await api.create_audience(
-                    client,
-                    sync.advertiser_id,
-                    inp.target.name,
-                    inp.calculate_type,
-                    batch,
-                    idempotency_key=f"{key}/create",
+        async with beating(lambda: {"file_batches_applied": len(done), "file_batches": len(batches)}):
+            for index, batch in enumerate(batches):
+                if index in done:
+                    continue
+                audience_id = audience_id or await api.find_by_name(
+                    client, sync.advertiser_id, inp.target.name
                 )
-            else:
-                # The first batch carries the job's action; REPLACE then grows by APPEND.
-                action = sync.audience_action if index == 0 or sync.audience_action == "REMOVE" else "APPEND"
-                await api.update_audience(
-                    client,
-                    sync.advertiser_id,
-                    audience_id,
-                    action,
-                    batch,
-                    idempotency_key=f"{key}/apply/{index}",
-                )
-            await self._ack(key, "apply", index, audience_id)
-            activity.heartbeat({"file_batches_applied": index + 1, "file_batches": len(batches)})
+                audience_id = await self._apply_batch(inp, audience_id, index, batch)
+                done[index] = audience_id
+                await self._ack(key, "apply", index, audience_id)
         if audience_id is None:
             raise AudienceRefused(
                 f"audience_name: no audience {inp.target.name!r} and no rows to create it from"
             )
         await self._feed(sync, audience_id, inp.target.name, [inp.calculate_type])
         return inp.target.model_copy(update={"audience_id": audience_id})
+
+    async def _apply_batch(
+        self, inp: ApplyInput, audience_id: str | None, index: int, batch: list[str]
+    ) -> str:
+        """Create the audience from the first batch, or update it: the job's action with the first
+        batch, then APPEND (REMOVE keeps removing) so that a REPLACE grows past 50 files."""
+        sync, client = inp.sync, self.client(inp.sync.use_sandbox)
+        if audience_id is None:
+            return await api.create_audience(
+                client,
+                sync.advertiser_id,
+                inp.target.name,
+                inp.calculate_type,
+                batch,
+                idempotency_key=f"{inp.run_key}/create",
+            )
+        action = sync.audience_action if index == 0 or sync.audience_action == "REMOVE" else "APPEND"
+        await api.update_audience(
+            client,
+            sync.advertiser_id,
+            audience_id,
+            action,
+            batch,
+            idempotency_key=f"{inp.run_key}/apply/{index}",
+        )
+        return audience_id
 
     @activity.defn
     async def prepare_segments(self, inp: SendInput) -> list[Target]:
@@ -252,10 +256,7 @@ class AudienceActivities(AudienceOperations):
         out: list[Target] = []
         for target in inp.targets:
             if target.audience_id is None:
-                found = [
-                    a for a in await api.list_audiences(client, sync.advertiser_id) if a.name == target.name
-                ]
-                audience_id = found[0].audience_id if found else None
+                audience_id = await api.find_by_name(client, sync.advertiser_id, target.name)
                 if audience_id is None:
                     audience_id = await api.create_segment(
                         client,
@@ -273,57 +274,31 @@ class AudienceActivities(AudienceOperations):
         staged = await self.staged(sync, key)
         client = self.client(sync.use_sandbox)
         audience_ids = [str(t.audience_id) for t in inp.targets]
-        done = await self._acked(key, "stream")
-        skipped = len(done)
+        done = set(await self._acked(key, "stream"))
         action = "add" if sync.streaming_action == "ADD" else "delete"
-        queue: asyncio.Queue[tuple[int, list[list[str | None]]] | None] = asyncio.Queue(
-            maxsize=sync.thread_count
-        )
-        sent = {"chunks": 0, "rows": 0}
+        state = {"chunks": staged.chunks, "chunks_sent": len(done), "rows_sent": 0}
 
-        async def sender() -> None:
-            while (item := await queue.get()) is not None:
-                index, rows = item
-                await api.map_segment(
-                    client,
-                    sync.advertiser_id,
-                    action,
-                    staged.id_schema,
-                    rows,
-                    audience_ids,
-                    idempotency_key=f"{key}/stream/{index}",
-                )
-                await self._ack(key, "stream", index)
-                sent["chunks"] += 1
-                sent["rows"] += len(rows)
-                activity.heartbeat({"chunks_sent": sent["chunks"] + skipped, "chunks": staged.chunks})
+        async def send(index: int, rows: Rows) -> None:
+            await api.map_segment(
+                client,
+                sync.advertiser_id,
+                action,
+                staged.id_schema,
+                rows,
+                audience_ids,
+                idempotency_key=f"{key}/stream/{index}",
+            )
+            await self._ack(key, "stream", index)
+            state["chunks_sent"] += 1
+            state["rows_sent"] += len(rows)
 
-        senders = [asyncio.create_task(sender()) for _ in range(sync.thread_count)]
-        try:
-            async for index, rows in self._chunks(key, staged.batch_size):
-                if index not in done:
-                    await _put(queue, (index, rows), senders)
-            for _ in senders:
-                await _put(queue, None, senders)
-            await asyncio.gather(*senders)
-        finally:
-            for task in senders:
-                task.cancel()
+        async with beating(lambda: dict(state)):
+            chunks = read_chunks(self.folder(key) / ROWS_FILE, staged.batch_size, done)
+            await send_concurrently(chunks, send, sync.thread_count)
         for target in inp.targets:
             await self._feed(sync, str(target.audience_id), target.name, staged.id_schema)
-        return Streamed(chunks_sent=sent["chunks"], chunks_skipped=skipped, rows_sent=sent["rows"])
-
-    async def _chunks(self, run_key: str, size: int) -> AsyncIterator[tuple[int, list[list[str | None]]]]:
-        with (self.folder(run_key) / ROWS_FILE).open(encoding="utf-8") as handle:
-            rows: list[list[str | None]] = []
-            index = 0
-            for line in handle:
-                rows.append(json.loads(line))
-                if len(rows) == size:
-                    yield index, rows
-                    rows, index = [], index + 1
-            if rows:
-                yield index, rows
+        sent = state["chunks_sent"] - len(done)
+        return Streamed(chunks_sent=sent, chunks_skipped=len(done), rows_sent=state["rows_sent"])
 
     @activity.defn
     async def delete_segments(self, inp: SendInput) -> list[str]:
@@ -383,16 +358,3 @@ class AudienceActivities(AudienceOperations):
         shutil.rmtree(self.folder(run_key), ignore_errors=True)
         async with self.deps.store.session() as session:
             await progress.forget_run(session, run_key)
-
-
-async def _put(queue: asyncio.Queue[Any], item: Any, senders: list[asyncio.Task[None]]) -> None:
-    """Queue ``item`` unless a sender has failed: then raise its error instead of waiting forever."""
-    while True:
-        failed = next((t for t in senders if t.done() and t.exception() is not None), None)
-        if failed is not None:
-            raise failed.exception()  # type: ignore[misc]
-        try:
-            await asyncio.wait_for(queue.put(item), timeout=0.5)
-            return
-        except TimeoutError:
-            continue

@@ -47,6 +47,12 @@ async def list_audiences(client: TikTokClient, advertiser_id: str) -> list[Custo
     return out
 
 
+async def find_by_name(client: TikTokClient, advertiser_id: str, name: str) -> str | None:
+    """The id of the advertiser's (first) audience called ``name``, if there is one."""
+    found = [a for a in await list_audiences(client, advertiser_id) if a.name == name]
+    return found[0].audience_id if found else None
+
+
 async def get_audiences(
     client: TikTokClient, advertiser_id: str, audience_ids: Sequence[str]
 ) -> list[CustomAudience]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from temporalio import activity
 
@@ -27,3 +30,26 @@ async def sleep_with_heartbeat(seconds: float) -> None:
         await asyncio.sleep(step)
         remaining -= step
         activity.heartbeat({"waiting": "tiktok rate limit or backoff", "remaining_s": round(remaining, 1)})
+
+
+@contextlib.asynccontextmanager
+async def beating(details: Callable[[], Any], every: float = HEARTBEAT_EVERY) -> AsyncIterator[None]:
+    """Heartbeat ``details()`` every ``every`` seconds while the block runs (a long upload or
+    a slow source sends no heartbeat of its own), so that a short heartbeat timeout notices a
+    dead worker quickly without cutting a live one off."""
+    if not activity.in_activity():
+        yield
+        return
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(every)
+            activity.heartbeat(details())
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

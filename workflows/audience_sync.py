@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=6)  # a 25 GB export at TikTok's pace; heartbeats catch a dead worker sooner
-HEARTBEAT = timedelta(minutes=2)
+HEARTBEAT = timedelta(seconds=30)  # activities heartbeat every 5 s (connector.heartbeat.beating)
 MIN_AUDIENCE_SIZE = 1000
 
 
