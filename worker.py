@@ -21,8 +21,8 @@ from temporalio.worker import Worker
 
 from activities.alerts import AlertActivities
 from activities.anomalies import AnomalyActivities
-from activities.audiences import AudienceActivities
 from activities.context import Dependencies
+from activities.conversions import ConversionActivities
 from activities.creatives import CreativeActivities
 from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
@@ -57,7 +57,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         RecoveryActivities(deps, client),
         AlertActivities(deps),
         AnomalyActivities(deps),
-        AudienceActivities(deps, client),
+        ConversionActivities(deps, client),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

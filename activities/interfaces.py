@@ -30,6 +30,12 @@ from models.audience_runs import (
     Target,
 )
 from models.changes import ChangeSet, EntityChange
+from models.conversions import (
+    ConversionSendInput,
+    ConversionsSent,
+    ConversionsStaged,
+    ConversionStageInput,
+)
 from models.entities import (
     CreateAdGroupInput,
     CreateAdInput,
@@ -306,6 +312,20 @@ class AudienceOperations:
         raise NotImplementedError
 
 
+class ConversionOperations:
+    """``ConversionUpload``: stage the events, then send them in batches."""
+
+    @activity.defn
+    async def stage_conversions(self, inp: ConversionStageInput) -> ConversionsStaged:
+        """Read the source once: consent, time window, identifiers hashed; counts back."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def send_conversions(self, inp: ConversionSendInput) -> ConversionsSent:
+        """``event/track/`` in batches of up to 1,000, each once; a refused event is split out."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -319,4 +339,5 @@ INTERFACES: tuple[type, ...] = (
     AlertOperations,
     AnomalyOperations,
     AudienceOperations,
+    ConversionOperations,
 )

@@ -28,6 +28,7 @@ from simulator.routes import (
     audience_admin,
     audiences,
     campaigns,
+    events,
     files,
     management,
     oauth,
@@ -93,7 +94,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sim = sim
-    for module in (oauth, accounts, management, campaigns, adgroups, ads, files, reports, audiences):
+    for module in (oauth, accounts, management, campaigns, adgroups, ads, files, reports, audiences, events):
         app.include_router(module.router)
     if enable_admin:
         app.include_router(admin.router)

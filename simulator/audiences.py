@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS upload (
     file_path TEXT PRIMARY KEY, advertiser_id TEXT NOT NULL, calculate_type TEXT NOT NULL,
     lines INTEGER NOT NULL, valid INTEGER NOT NULL, created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, source_id TEXT NOT NULL,
+    event TEXT NOT NULL, event_id TEXT, event_time INTEGER NOT NULL, test_code TEXT,
+    received REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS event_dedup
+    ON event (source_id, event_id, event) WHERE event_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS upload_hash (
     file_path TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (file_path, hash)
 ) WITHOUT ROWID;
@@ -113,7 +120,7 @@ class AudienceBook:
         return db
 
     def clear(self) -> None:
-        for table in ("audience", "member", "upload", "upload_hash"):
+        for table in ("audience", "member", "upload", "upload_hash", "event"):
             self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
@@ -246,6 +253,32 @@ class AudienceBook:
             self._db.execute(
                 "UPDATE audience SET updated = ? WHERE audience_id = ?", (time.time(), audience_id)
             )
+
+    # -- events (Events API) -------------------------------------------------------------------
+    def record_events(
+        self, source: str, source_id: str, test_code: str | None, events: list[tuple[str, str | None, int]]
+    ) -> int:
+        """Keep one request's events; a repeated (source, event_id, event) is a duplicate. How
+        many were new."""
+        before = self._db.total_changes
+        now = time.time()
+        with self._tx():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO event (source, source_id, event, event_id, event_time, test_code, "
+                "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (source, source_id, name, event_id, moment, test_code, now)
+                    for name, event_id, moment in events
+                ),
+            )
+        return self._db.total_changes - before
+
+    def events(self, source_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT event, event_id, event_time, test_code FROM event WHERE source_id = ? ORDER BY seq",
+            (source_id,),
+        ).fetchall()
+        return [{"event": r[0], "event_id": r[1], "event_time": r[2], "test_event_code": r[3]} for r in rows]
 
     def _touch(self, audience_id: str) -> None:
         self._db.execute("UPDATE audience SET updated = ? WHERE audience_id = ?", (time.time(), audience_id))

@@ -11,6 +11,7 @@ from temporalio.common import RawValue
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from models.audiences import AudienceSyncInput
+from models.conversions import ConversionUploadInput
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
@@ -21,6 +22,7 @@ from models.workflows import (
     ADVERTISER_SYNC,
     AUDIENCE_SYNC,
     CAMPAIGN_LAUNCH,
+    CONVERSION_UPLOAD,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
     REJECTION_RECOVERY,
@@ -33,6 +35,7 @@ from models.workflows import (
 from workflows.advertiser_sync import AdvertiserSync
 from workflows.audience_sync import AudienceSync
 from workflows.campaign_launch import CampaignLaunch
+from workflows.conversion_upload import ConversionUpload
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
 from workflows.rejection_recovery import RejectionRecovery
@@ -49,6 +52,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     PRIOR_FIT: (PriorFit, PriorFitInput),
     REJECTION_RECOVERY: (RejectionRecovery, RejectionRecoveryInput),
     AUDIENCE_SYNC: (AudienceSync, AudienceSyncInput),
+    CONVERSION_UPLOAD: (ConversionUpload, ConversionUploadInput),
 }
 
 

@@ -45,6 +45,12 @@ async def list_audiences(advertiser_id: str, request: Request) -> list[dict[str,
     return out
 
 
+@router.get("/events")
+async def events(source_id: str, request: Request) -> list[dict[str, Any]]:
+    """Events API events received for an event source (a pixel code), oldest first."""
+    return _book(request).events(source_id)
+
+
 @router.get("/member")
 async def member(audience_id: str, hash: str, request: Request) -> dict[str, bool]:
     """Whether the hashed identifier ``hash`` is in the audience."""
