@@ -23,6 +23,7 @@ from cli.audiences import audience_app
 from cli.common import console, masked_url
 from cli.creatives import creatives_app
 from cli.experiments import experiments_app
+from cli.privacy import privacy_app
 from cli.recovery import alerts, recovery_app
 from cli.schedules import schedule_app
 from cli.templates import templates_app
@@ -44,6 +45,7 @@ app.add_typer(experiments_app, name="experiments")
 app.add_typer(creatives_app, name="creatives")
 app.add_typer(recovery_app, name="recovery")
 app.add_typer(audience_app, name="audience")
+app.add_typer(privacy_app, name="privacy")
 app.command()(alerts)
 app.command()(templates_cli.launch)
 app.command()(runs.dev)

@@ -29,11 +29,13 @@ from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
 from activities.optimization import CycleActivities
 from activities.priors import PriorActivities
+from activities.privacy import PrivacyActivities
 from activities.recovery import RecoveryActivities
 from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from alerts.dispatch import morning_round
+from audiences.schedule import ensure_retention_schedule
 from connector import redact
 from settings import Settings, get_settings
 from temporal_client import connect, metrics_runtime
@@ -58,6 +60,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         AlertActivities(deps),
         AnomalyActivities(deps),
         ConversionActivities(deps, client),
+        PrivacyActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:
@@ -95,6 +98,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     deps = Dependencies.build(settings, meter=runtime.metric_meter)
     await deps.store.migrate()
     worker = build_worker(client, deps, settings.task_queue)
+    await ensure_retention_schedule(client, settings)
     log.info(
         "worker on task queue %s at %s; metrics on http://%s:%s/metrics",
         settings.task_queue,

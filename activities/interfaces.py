@@ -55,6 +55,7 @@ from models.launch import (
 )
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
 from models.priors import PriorFitInput, PriorFitResult
+from models.privacy import ForgetRequest, Forgotten, Purged, RetentionPurgeInput
 from models.recovery import (
     InspectInput,
     PickInput,
@@ -326,6 +327,20 @@ class ConversionOperations:
         raise NotImplementedError
 
 
+class PrivacyOperations:
+    """Deletion requests and the retention purge (section 16)."""
+
+    @activity.defn
+    async def forget_person(self, req: ForgetRequest) -> Forgotten:
+        """Remove a person from every audience fed and from the store; audited by a keyed hash."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def purge_expired(self, inp: RetentionPurgeInput) -> Purged:
+        """Delete leads, webhook events, alerts and progress records older than the retention period."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -340,4 +355,5 @@ INTERFACES: tuple[type, ...] = (
     AnomalyOperations,
     AudienceOperations,
     ConversionOperations,
+    PrivacyOperations,
 )

@@ -61,3 +61,18 @@ class AudienceJobRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     created_at: datetime = _ts()
+
+
+class PrivacyRequestRow(SQLModel, table=True):
+    """A deletion request, audited without the identifier: ``subject_key`` is a keyed hash
+    (HMAC-SHA256 with the change log's key) that matches a repeated request for the same
+    person and cannot be reversed without that key."""
+
+    __tablename__ = "privacy_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_key: str = Field(max_length=64, index=True)
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_by: str = Field(default="", max_length=128)
+    outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()

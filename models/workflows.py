@@ -27,6 +27,8 @@ CONVERSION_UPLOAD = "ConversionUpload"
 TOKEN_REFRESH = "TokenRefresh"
 DAILY_REPORT = "DailyReport"
 PRIOR_FIT = "PriorFit"
+RETENTION_PURGE = "RetentionPurge"
+RETENTION_SCHEDULE = "privacy-retention"
 
 WORKFLOW_TYPES = (
     ADVERTISER_SYNC,
@@ -40,6 +42,7 @@ WORKFLOW_TYPES = (
     TOKEN_REFRESH,
     DAILY_REPORT,
     PRIOR_FIT,
+    RETENTION_PURGE,
 )
 
 # Search attributes (Keyword), registered by `make demo` and documented for production.

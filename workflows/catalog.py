@@ -16,6 +16,7 @@ from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
 from models.priors import PriorFitInput
+from models.privacy import RetentionPurgeInput
 from models.recovery import RejectionRecoveryInput
 from models.rollback import RollbackInput
 from models.workflows import (
@@ -26,6 +27,7 @@ from models.workflows import (
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
     REJECTION_RECOVERY,
+    RETENTION_PURGE,
     ROLLBACK,
     TOKEN_REFRESH,
     WORKFLOW_TYPES,
@@ -39,6 +41,7 @@ from workflows.conversion_upload import ConversionUpload
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
 from workflows.rejection_recovery import RejectionRecovery
+from workflows.retention_purge import RetentionPurge
 from workflows.rollback import Rollback
 from workflows.token_refresh import TokenRefresh
 
@@ -53,6 +56,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     REJECTION_RECOVERY: (RejectionRecovery, RejectionRecoveryInput),
     AUDIENCE_SYNC: (AudienceSync, AudienceSyncInput),
     CONVERSION_UPLOAD: (ConversionUpload, ConversionUploadInput),
+    RETENTION_PURGE: (RetentionPurge, RetentionPurgeInput),
 }
 
 

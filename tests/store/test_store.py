@@ -51,6 +51,7 @@ TABLES = {
     "audience_progress",
     "audience_feed",
     "audience_job",
+    "privacy_request",
 }
 
 
