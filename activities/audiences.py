@@ -27,6 +27,7 @@ from audiences.streaming import Rows, read_chunks, send_concurrently
 from connector import TikTokClient
 from connector import audiences as api
 from connector.heartbeat import beating
+from connector.limits import FamilyLimit, RateLimits
 from models.alerts import Alert
 from models.audience_runs import (
     ApplyInput,
@@ -44,11 +45,14 @@ from models.audience_runs import (
 )
 from models.audience_tables import AudienceFeedRow
 from models.audiences import AudienceSyncInput
-from models.errors import AudienceRefused, ConfigurationError
+from models.errors import AudienceRefused
 from settings import Settings
 from store import audiences as progress
 
 FILES_PER_REQUEST = api.MAX_FILES_PER_REQUEST
+# TikTok's sandbox allows 1 request a second and 30 a minute per endpoint.
+SANDBOX = FamilyLimit(advertiser_qps=1, advertiser_qpm=30, app_qps=1, app_qpm=30)
+SANDBOX_LIMITS = RateLimits(default=SANDBOX, families={})
 
 
 def _safe(run_key: str) -> str:
@@ -69,8 +73,13 @@ class AudienceActivities(AudienceOperations):
         if self._sandbox is None:
             url = self.settings.tiktok_sandbox_base_url
             if not url:
-                raise ConfigurationError("use_sandbox: set TTADS_TIKTOK_SANDBOX_BASE_URL to TikTok's sandbox")
-            self._sandbox = TikTokClient(url, tokens=self.deps.tokens, app_id=self.settings.tiktok_app_id)
+                raise AudienceRefused(
+                    "use_sandbox: no sandbox is configured on the worker (TTADS_TIKTOK_SANDBOX_BASE_URL, "
+                    "TikTok's is https://sandbox-ads.tiktok.com)"
+                )
+            self._sandbox = TikTokClient(
+                url, tokens=self.deps.tokens, app_id=self.settings.tiktok_app_id, limits=SANDBOX_LIMITS
+            )
         return self._sandbox
 
     def folder(self, run_key: str) -> Path:

@@ -121,3 +121,28 @@ async def test_parquet_and_query_sources_stream_the_same_rows(tmp_path: Path) ->
     assert [row["id"] async for _, row in query.rows()] == emails
     assert query.columns == ["id"]
     await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("encryption_type", "value", "expected"),
+    [
+        ("EMAIL_SHA256", " A.B+x@Example.com", hashlib.sha256(b"ab@example.com").hexdigest()),
+        ("PHONE_SHA256", "+81 90 1234 5678", hashlib.sha256(b"+819012345678").hexdigest()),
+        ("IDFA_SHA256", "6D92078A-8246-4BA4-AE5B-76104861E7DC",
+         hashlib.sha256(b"6d92078a-8246-4ba4-ae5b-76104861e7dc").hexdigest()),
+        ("IDFA_MD5", "6D92078A-8246-4BA4-AE5B-76104861E7DC",
+         hashlib.md5(b"6d92078a-8246-4ba4-ae5b-76104861e7dc").hexdigest()),
+        ("GAID_SHA256", "38400000-8cf0-11bd-b23e-10b96e40000d",
+         hashlib.sha256(b"38400000-8cf0-11bd-b23e-10b96e40000d").hexdigest()),
+        ("GAID_MD5", "38400000-8cf0-11bd-b23e-10b96e40000d",
+         hashlib.md5(b"38400000-8cf0-11bd-b23e-10b96e40000d").hexdigest()),
+        ("FIRST_SHA256", "Member-42", hashlib.sha256(b"member-42").hexdigest()),
+        ("FIRST_MD5", "Member-42", hashlib.md5(b"member-42").hexdigest()),
+        ("FIRST_NORMAL", "Member-42", hashlib.sha256(b"member-42").hexdigest()),
+    ],
+)  # fmt: skip
+async def test_every_encryption_type(tmp_path: Path, encryption_type: str, value: str, expected: str) -> None:
+    path = write_csv(tmp_path / "in.csv", "id", [value])
+    staged = await run(file_job(path, encryption_type=encryption_type), tmp_path / "spool")
+    assert staged.valid == 1  # type: ignore[attr-defined]
+    assert (tmp_path / "spool" / part_name(0)).read_text().split() == [expected]

@@ -167,7 +167,8 @@ async def test_streaming_add_delete_and_delete_audience(
         assert sim.member(vip["audience_id"], sha("+819000000005"))
 
         gone = csv_file(tmp_path, "email_sha256", [sha("s5@example.com"), sha("s6@example.com")])
-        await sync(ts_env, tq, {**job, "streaming_action": "DELETE", "source": {"path": gone}})
+        by_id = {"api_mode": "STREAMING", "audience_ids": vip["audience_id"], "streaming_action": "DELETE"}
+        await sync(ts_env, tq, {**by_id, "source": {"path": gone}})
         assert not sim.member(vip["audience_id"], sha("s5@example.com"))
         assert sim.member(vip["audience_id"], sha("+819000000005"))
 
@@ -188,3 +189,26 @@ async def test_the_account_limit_is_checked_before_anything_is_sent(
         message = await refused(ts_env, tq, {**job, "audience_name": "two"})
         assert "TikTok allows 1" in message
         assert sim.requests("dmp/custom_audience/file/upload/") == 1
+
+
+async def test_use_sandbox_goes_to_the_sandbox(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, sim: Sim, tmp_path: Path
+) -> None:
+    """Treasure Data's ``use_sandbox``: the same job lands on the sandbox, not on production;
+    a worker without a sandbox refuses it by name."""
+    from simulator import SimulatorServer
+
+    await connect_advertiser(store, cipher, ADV, DEMO_TOKEN)
+    job = {"auth_method": "access_token", "access_token": "__SAVED__", "use_sandbox": True,
+           "audience_name": "sandboxed", "encryption_type": "EMAIL_SHA256",
+           "source": {"path": csv_file(tmp_path, "id", emails("x", 5))}}  # fmt: skip
+    async with running_worker(ts_env.client, store, cipher, sim.server.base_url, data_dir=tmp_path) as tq:
+        assert "use_sandbox: no sandbox is configured" in await refused(ts_env, tq, job)
+    with SimulatorServer(port=0) as sandbox:
+        async with running_worker(
+            ts_env.client, store, cipher, sim.server.base_url, data_dir=tmp_path,
+            tiktok_sandbox_base_url=sandbox.base_url,
+        ) as tq:  # fmt: skip
+            await sync(ts_env, tq, job)
+        assert [a.get("name") for a in Sim(sandbox).audiences().values()] == ["sandboxed"]
+    assert "sandboxed" not in sim.audiences()
