@@ -152,6 +152,8 @@ class AudienceActivities(AudienceOperations):
         names = [sync.audience_name] if sync.api_mode == "CUSTOMER_FILE" else sync.audience_names
         for name in names:
             found = next((a for a in existing if a.name == name), None)
+            if found is not None:
+                _check_kind(sync, found)
             targets.append(
                 Target(
                     audience_id=found.audience_id if found else None,
@@ -367,3 +369,23 @@ class AudienceActivities(AudienceOperations):
         shutil.rmtree(self.folder(run_key), ignore_errors=True)
         async with self.deps.store.session() as session:
             await progress.forget_run(session, run_key)
+
+
+def _check_kind(sync: AudienceSyncInput, found: api.CustomAudience) -> None:
+    """A job may only write to an audience of its own kind and identifier type."""
+    segment = found.calculate_type is None  # segment (streaming) audiences have no calculate type
+    if sync.api_mode == "CUSTOMER_FILE" and segment:
+        raise AudienceRefused(
+            f"audience_name: {found.name!r} ({found.audience_id}) is a streaming audience; "
+            "a CUSTOMER_FILE job needs a customer-file audience: choose another name"
+        )
+    if sync.api_mode == "CUSTOMER_FILE" and found.calculate_type != sync.encryption_type:
+        raise AudienceRefused(
+            f"encryption_type: audience {found.name!r} holds {found.calculate_type}, "
+            f"the job sends {sync.encryption_type}"
+        )
+    if sync.api_mode == "STREAMING" and not segment:
+        raise AudienceRefused(
+            f"audience_names: {found.name!r} ({found.audience_id}) is a customer-file audience; "
+            "streaming writes to segment audiences: choose another name"
+        )

@@ -17,6 +17,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ async def save(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-
     print("recorded", name, len(history.events), "events")
 
 
+def ids_file(folder: Path, count: int) -> Path:
+    path = folder / "ids.csv"
+    path.write_text("id\n" + "".join(f"+8190{i:08d}\n" for i in range(count)))
+    return path
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, SimulatorServer(port=0) as sim:
         store = Store(f"sqlite+aiosqlite:///{tmp}/app.db")
@@ -85,7 +92,9 @@ async def main() -> None:
         client = env.client
         try:
             clock = f"{sim.base_url}/sim/clock"
-            async with running_worker(client, store, cipher, sim.base_url, tiktok_clock_url=clock) as tq:
+            async with running_worker(
+                client, store, cipher, sim.base_url, tiktok_clock_url=clock, data_dir=Path(tmp)
+            ) as tq:
                 tag = uuid.uuid4().hex[:6]
                 sync = await client.start_workflow(
                     "AdvertiserSync",
@@ -229,6 +238,41 @@ async def main() -> None:
                 )
                 await recovery.result()
                 await save(recovery, "rejection_recovery_restored")
+
+                rows = Path(tmp) / "audience.csv"
+                rows.write_text(
+                    "email,phone\n" + "".join(f"r{i}@example.com,+8190{i:08d}\n" for i in range(40))
+                )
+                for name, job in (
+                    ("audience_sync_streaming", {"api_mode": "STREAMING", "audience_names": f"replay-{tag}"}),
+                    (
+                        "audience_sync_file",
+                        {"audience_name": f"replay-file-{tag}", "encryption_type": "PHONE_SHA256"},
+                    ),
+                ):
+                    source = str(rows) if name.endswith("streaming") else str(ids_file(Path(tmp), 40))
+                    audience = await client.start_workflow(
+                        "AudienceSync",
+                        {"advertiser_id": DEMO_ADVERTISER, "source": {"path": source}, **job},
+                        id=f"audience-replay-{name}-{tag}",
+                        task_queue=tq,
+                    )
+                    await audience.result()
+                    await save(audience, name)
+                orders = Path(tmp) / "orders.csv"
+                stamp = int(time.time())
+                orders.write_text("event_time,event_id,email,consent\n" + "".join(
+                    f"{stamp - i},order-{i},o{i}@example.com,{'yes' if i % 4 else 'no'}\n" for i in range(12)
+                ))  # fmt: skip
+                conversions = await client.start_workflow(
+                    "ConversionUpload",
+                    {"advertiser_id": DEMO_ADVERTISER, "pixel_code": "REPLAYPIXEL",
+                     "event": "CompletePayment", "source": {"path": str(orders)}},
+                    id=f"conversions-replay-{tag}",
+                    task_queue=tq,
+                )  # fmt: skip
+                await conversions.result()
+                await save(conversions, "conversion_upload")
         finally:
             await env.shutdown()
             await store.dispose()

@@ -119,6 +119,13 @@ async def test_customer_file_append_replace_remove_and_the_minimum(
         assert sim.audiences()["crm-buyers"]["held"] == 1500  # refused before anything was sent
         uploads = sim.requests("dmp/custom_audience/file/upload/")
 
+        phones = {"path": csv_file(tmp_path, "id", ["+819012345678"])}
+        wrong_type = {**job, "encryption_type": "PHONE_SHA256", "source": phones}
+        assert "holds EMAIL_SHA256, the job sends PHONE_SHA256" in await refused(ts_env, tq, wrong_type)
+        few = {"path": csv_file(tmp_path, "email", first[:3])}
+        stream = {"api_mode": "STREAMING", "audience_names": "crm-buyers", "source": few}
+        assert "is a customer-file audience" in await refused(ts_env, tq, stream)
+
         dry = await sync(ts_env, tq, {**removal, "force": True, "dry_run": True})
         assert (dry.dry_run, dry.expected_size, dry.files) == (True, 300, 30)
         assert sim.requests("dmp/custom_audience/file/upload/") == uploads  # a dry run sends nothing
