@@ -27,7 +27,6 @@ from audiences.streaming import Rows, read_chunks, send_concurrently
 from connector import TikTokClient
 from connector import audiences as api
 from connector.heartbeat import beating
-from connector.limits import FamilyLimit, RateLimits
 from models.alerts import Alert
 from models.audience_runs import (
     ApplyInput,
@@ -50,9 +49,6 @@ from settings import Settings
 from store import audiences as progress
 
 FILES_PER_REQUEST = api.MAX_FILES_PER_REQUEST
-# TikTok's sandbox allows 1 request a second and 30 a minute per endpoint.
-SANDBOX = FamilyLimit(advertiser_qps=1, advertiser_qpm=30, app_qps=1, app_qpm=30)
-SANDBOX_LIMITS = RateLimits(default=SANDBOX, families={})
 
 
 def _safe(run_key: str) -> str:
@@ -64,23 +60,17 @@ class AudienceActivities(AudienceOperations):
         self.deps = deps
         self.temporal = client
         self.settings = deps.settings or Settings()
-        self._sandbox: TikTokClient | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def client(self, use_sandbox: bool) -> TikTokClient:
         if not use_sandbox:
             return self.deps.tiktok
-        if self._sandbox is None:
-            url = self.settings.tiktok_sandbox_base_url
-            if not url:
-                raise AudienceRefused(
-                    "use_sandbox: no sandbox is configured on the worker (TTADS_TIKTOK_SANDBOX_BASE_URL, "
-                    "TikTok's is https://sandbox-ads.tiktok.com)"
-                )
-            self._sandbox = TikTokClient(
-                url, tokens=self.deps.tokens, app_id=self.settings.tiktok_app_id, limits=SANDBOX_LIMITS
+        if not self.settings.tiktok_sandbox_base_url:
+            raise AudienceRefused(
+                "use_sandbox: no sandbox is configured on the worker (TTADS_TIKTOK_SANDBOX_BASE_URL, "
+                "TikTok's is https://sandbox-ads.tiktok.com)"
             )
-        return self._sandbox
+        return self.deps.sandbox()
 
     def folder(self, run_key: str) -> Path:
         return self.settings.spool_dir / _safe(run_key)

@@ -12,6 +12,7 @@ from temporalio.common import MetricMeter
 from connector import TikTokClient
 from connector.breaker import CircuitBreaker
 from connector.client import RetrySettings
+from connector.limits import FamilyLimit, RateLimits
 from connector.oauth import OAuthApp
 from connector.telemetry import ConnectorMetrics
 from settings import Settings
@@ -42,6 +43,7 @@ class Dependencies:
     change_log_key: bytes
     clock_url: str | None = None
     settings: Settings | None = None
+    _sandbox: TikTokClient | None = None
 
     async def tiktok_now(self) -> datetime:
         """TikTok's current time (UTC, naive): the simulator's clock when one is configured."""
@@ -100,7 +102,25 @@ class Dependencies:
             settings=settings,
         )
 
+    def sandbox(self) -> TikTokClient:
+        """A client for TikTok's sandbox (audience jobs with ``use_sandbox``), at its 1 request a
+        second and 30 a minute; built on first use, closed with the others."""
+        if self._sandbox is None:
+            settings = self.settings or Settings()
+            if not settings.tiktok_sandbox_base_url:
+                raise ValueError("no sandbox base URL is configured")
+            sandbox = FamilyLimit(advertiser_qps=1, advertiser_qpm=30, app_qps=1, app_qpm=30)
+            self._sandbox = TikTokClient(
+                settings.tiktok_sandbox_base_url,
+                tokens=self.tokens,
+                app_id=settings.tiktok_app_id,
+                limits=RateLimits(default=sandbox, families={}),
+            )
+        return self._sandbox
+
     async def aclose(self) -> None:
+        if self._sandbox is not None:
+            await self._sandbox.aclose()
         await self.tiktok.aclose()
         await self.oauth.aclose()
         await self.store.dispose()

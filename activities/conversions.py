@@ -57,7 +57,7 @@ class ConversionActivities(AudienceActivities, ConversionOperations):
         upload, key = inp.upload, inp.run_key
         folder = self.folder(key)
         if load_staged(folder) is None:  # another worker staged it: stage again, the same way
-            await self.stage_conversions(ConversionStageInput(upload=upload, run_key=key, now=0))
+            await self.stage_conversions(ConversionStageInput(upload=upload, run_key=key, now=inp.staged.now))
         client = self.client(False)
         done = await self._acked(key, "events")
         result = ConversionsSent(batches_skipped=len(done))

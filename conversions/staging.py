@@ -54,7 +54,7 @@ async def stage(
         return done
     await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
     await asyncio.to_thread(folder.mkdir, parents=True)
-    staged = ConversionsStaged(run_key=run_key, batch_size=batch_size)
+    staged = ConversionsStaged(run_key=run_key, batch_size=batch_size, now=now)
     invalid: Counter[str] = Counter()
     consent_column = upload.consent_column.lower()
     out: IO[str] | None = None

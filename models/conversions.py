@@ -60,6 +60,7 @@ class EventError(BaseModel):
 
 class ConversionsStaged(BaseModel):
     run_key: str
+    now: int = Field(default=0, description="the time the age window was anchored on (Unix seconds)")
     rows: int = 0
     ready: int = 0
     no_consent: int = 0
