@@ -49,6 +49,12 @@ def part_name(index: int) -> str:
     return f"part-{index + 1:05d}.txt"
 
 
+async def empty_folder(folder: Path) -> None:
+    """``folder``, created empty (what an unfinished stage left there is removed)."""
+    await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+    await asyncio.to_thread(folder.mkdir, parents=True)
+
+
 def load_staged(folder: Path) -> Staged | None:
     marker = folder / MARKER
     return Staged.model_validate_json(marker.read_text()) if marker.is_file() else None
@@ -69,8 +75,7 @@ async def stage(
     done = load_staged(folder)
     if done is not None:
         return done
-    await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
-    await asyncio.to_thread(folder.mkdir, parents=True)
+    await empty_folder(folder)
     staged = Staged(run_key=run_key, batch_size=batch_size)
     invalid: Counter[str] = Counter()
     writer = _Writer(folder, max_file_bytes) if sync.api_mode == "CUSTOMER_FILE" else None

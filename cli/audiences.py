@@ -21,6 +21,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, jsonable, run_client, store_session
+from cli.tokens import save_token
 from models.audiences import SAVED_TOKEN, AudienceSyncInput, audience_schedule_id, audience_sync_id
 from models.workflows import AUDIENCE_SYNC, describe_validation_error
 from settings import get_settings
@@ -59,23 +60,9 @@ def load_job(path: Path, file: Path | None, query: str | None, **extra: Any) -> 
             err.print(f"  {line}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if isinstance(token, str) and token and token != SAVED_TOKEN:
-        asyncio.run(_save_token(job.advertiser_id, token))
+        asyncio.run(save_token(job.advertiser_id, token))
         console.print(f"the job's access token is saved (encrypted) for advertiser {job.advertiser_id}")
     return job
-
-
-async def _save_token(advertiser_id: str, token: str) -> None:
-    from store.tokens import save_tokens
-
-    settings = get_settings()
-    async with store_session() as session:
-        await save_tokens(
-            session,
-            settings.token_cipher(),
-            advertiser_id=advertiser_id,
-            app_id=settings.tiktok_app_id,
-            access_token=token,
-        )
 
 
 @audience_app.command("sync")

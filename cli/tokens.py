@@ -15,6 +15,21 @@ from settings import get_settings
 token_app = typer.Typer(help="Manage stored TikTok tokens (kept encrypted in the store).")
 
 
+async def save_token(advertiser_id: str, access_token: str) -> None:
+    """Store an advertiser's access token, encrypted with the configured key."""
+    from store.tokens import save_tokens
+
+    settings = get_settings()
+    async with store_session() as session:
+        await save_tokens(
+            session,
+            settings.token_cipher(),
+            advertiser_id=advertiser_id,
+            app_id=settings.tiktok_app_id,
+            access_token=access_token,
+        )
+
+
 @token_app.command("set")
 def token_set(
     advertiser_id: Annotated[str, typer.Argument(help="TikTok advertiser id")],
@@ -25,7 +40,6 @@ def token_set(
 ) -> None:
     """Store an advertiser's access token, encrypted (for tokens issued outside the OAuth flow)."""
     from models.workflows import AdvertiserSyncInput
-    from store.tokens import save_tokens
 
     try:
         AdvertiserSyncInput(advertiser_id=advertiser_id)
@@ -33,19 +47,7 @@ def token_set(
         for line in describe_validation_error(exc):
             err.print(f"[red]{line}[/]")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    settings = get_settings()
-
-    async def _go() -> None:
-        async with store_session() as session:
-            await save_tokens(
-                session,
-                settings.token_cipher(),
-                advertiser_id=advertiser_id,
-                app_id=settings.tiktok_app_id,
-                access_token=access_token,
-            )
-
-    asyncio.run(_go())
+    asyncio.run(save_token(advertiser_id, access_token))
     console.print(f"token stored (encrypted) for advertiser {advertiser_id}")
 
 

@@ -7,15 +7,14 @@ a finished stage so that a retry reads nothing again. Rows without consent are c
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import IO
 
 from audiences.identifiers import Invalid
 from audiences.source import RowSource, SourceError
+from audiences.staging import empty_folder
 from conversions.events import consented, to_event
 from models.conversions import COLUMNS, ConversionsStaged, ConversionUploadInput, EventError
 
@@ -52,8 +51,7 @@ async def stage(
     done = load_staged(folder)
     if done is not None:
         return done
-    await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
-    await asyncio.to_thread(folder.mkdir, parents=True)
+    await empty_folder(folder)
     staged = ConversionsStaged(run_key=run_key, batch_size=batch_size, now=now)
     invalid: Counter[str] = Counter()
     consent_column = upload.consent_column.lower()

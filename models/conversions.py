@@ -73,7 +73,9 @@ class ConversionsStaged(BaseModel):
 class ConversionStageInput(BaseModel):
     upload: ConversionUploadInput
     run_key: str
-    now: int = Field(description="the workflow's time (Unix seconds): the age window's anchor")
+    now: int | None = Field(
+        default=None, description="the age window's anchor (Unix seconds); default: the stage's own clock"
+    )
 
 
 class ConversionSendInput(BaseModel):

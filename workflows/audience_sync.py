@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from models.errors import AudienceRefused
     from models.workflows import AUDIENCE_SYNC
     from policy.audiences import action_of, expected_size, refusals
-    from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
+    from workflows.common import ADVERTISER_ID, remove_spool, run_key, tiktok_activity, validated_input
 
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=6)  # a 25 GB export at TikTok's pace; heartbeats catch a dead worker sooner
@@ -62,8 +62,7 @@ class AudienceSync:
     @workflow.run
     async def run(self, inp: AudienceSyncInput | dict[str, Any]) -> AudienceSyncResult:
         sync = validated_input(AudienceSyncInput, inp)
-        info = workflow.info()
-        key = f"{info.workflow_id}/{info.run_id}"
+        key = run_key()
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(sync.advertiser_id)])
         error: BaseException | None = None
         try:
@@ -74,15 +73,7 @@ class AudienceSync:
         finally:  # done, refused or failed: the spool and progress records of this run go
             if sync.job_id is not None:
                 await self._record_outcome(sync, error)
-            try:
-                await tiktok_activity(
-                    AudienceOperations.finish_audience_sync,
-                    key,
-                    summary="Remove the run's spool",
-                    start_to_close=SHORT,
-                )
-            except ActivityError:
-                workflow.logger.warning("the spool of %s could not be removed", key)
+            await remove_spool(key)
 
     async def _record_outcome(self, sync: AudienceSyncInput, error: BaseException | None) -> None:
         """A scheduled job's streak of failures; never fails the run itself."""

@@ -11,7 +11,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.interfaces import AlertOperations
+    from activities.interfaces import AlertOperations, AudienceOperations
     from models.alerts import Alert
 
 from models.workflows import ADVERTISER_ID as ADVERTISER_ID
@@ -70,3 +70,24 @@ async def send_alert(alert: Alert) -> None:
         )
     except ActivityError:
         workflow.logger.warning("alert %s could not be sent", alert.kind)
+
+
+def run_key() -> str:
+    """``<workflow id>/<run id>``: the key a run's spool and progress records are kept under."""
+    info = workflow.info()
+    return f"{info.workflow_id}/{info.run_id}"
+
+
+async def remove_spool(key: str) -> None:
+    """Remove a run's spool and progress records (done, refused or failed); a failure to do so
+    is logged, never raised: the retention purge removes stale progress records later."""
+    try:
+        await workflow.execute_activity_method(
+            AudienceOperations.finish_audience_sync,
+            key,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=TIKTOK_RETRY,
+            summary="Remove the run's spool",
+        )
+    except ActivityError:
+        workflow.logger.warning("the spool of %s could not be removed", key)

@@ -12,10 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.interfaces import AudienceOperations, ConversionOperations
+    from activities.interfaces import ConversionOperations
     from models.conversions import (
         ConversionResult,
         ConversionSendInput,
@@ -24,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ConversionUploadInput,
     )
     from models.workflows import CONVERSION_UPLOAD
-    from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
+    from workflows.common import ADVERTISER_ID, remove_spool, run_key, tiktok_activity, validated_input
 
 SHORT = timedelta(minutes=5)
 LONG = timedelta(hours=6)
@@ -48,27 +47,18 @@ class ConversionUpload:
     @workflow.run
     async def run(self, inp: ConversionUploadInput | dict[str, Any]) -> ConversionResult:
         upload = validated_input(ConversionUploadInput, inp)
-        info = workflow.info()
-        key = f"{info.workflow_id}/{info.run_id}"
+        key = run_key()
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(upload.advertiser_id)])
         try:
             return await self._upload(upload, key)
         finally:
-            try:
-                await tiktok_activity(
-                    AudienceOperations.finish_audience_sync,
-                    key,
-                    summary="Remove the run's spool",
-                    start_to_close=SHORT,
-                )
-            except ActivityError:
-                workflow.logger.warning("the spool of %s could not be removed", key)
+            await remove_spool(key)
 
     async def _upload(self, upload: ConversionUploadInput, key: str) -> ConversionResult:
         self._enter(f"reading {upload.source.describe()}")
         staged = await tiktok_activity(
             ConversionOperations.stage_conversions,
-            ConversionStageInput(upload=upload, run_key=key, now=int(workflow.now().timestamp())),
+            ConversionStageInput(upload=upload, run_key=key),
             summary=f"Read, check consent and hash the events of {upload.source.describe()}",
             start_to_close=LONG,
             heartbeat=HEARTBEAT,

@@ -33,11 +33,8 @@ async def upload(env: WorkflowEnvironment, tq: str, **job: Any) -> ConversionRes
 
 
 async def test_consent_hashing_dedup_and_a_refused_event(
-    own_ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, tmp_path: Path
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, tmp_path: Path
 ) -> None:
-    # A server of its own: the age window is anchored on workflow time, which the shared
-    # server has skipped days ahead of the clock the simulator checks against.
-    ts_env = own_ts_env
     await connect_advertiser(store, cipher, DEMO_ADVERTISER, DEMO_TOKEN)
     now = int(time.time())
     rows = [f"CompletePayment,{now - i * 60},order-{i},Buyer{i}@Example.com,+81 90 1234 {i:04d},10.0.0.{i},"
