@@ -22,7 +22,7 @@ from activities.interfaces import PrivacyOperations
 from audiences.identifiers import Invalid, digest, hashed, normalise
 from connector import audiences as api
 from models.audience_tables import AudienceFeedRow, AudienceProgressRow, PrivacyRequestRow
-from models.errors import InvalidInput, InvalidRequest, NotFound
+from models.errors import InvalidInput, InvalidRequest, NotFound, TokenDecryptError
 from models.privacy import AudienceRemoval, ForgetRequest, Forgotten, Purged, RetentionPurgeInput
 from models.recovery_tables import AlertRow, LeadRow, WebhookEventRow
 from store import audiences as feeds
@@ -49,7 +49,7 @@ class PrivacyActivities(PrivacyOperations):
                     outcome=outcome,
                 )
             )
-        result.leads_deleted = await self._delete_leads(req)
+        result.leads_deleted, result.leads_unreadable = await self._delete_leads(req)
         async with self.deps.store.session() as session:
             row = PrivacyRequestRow(
                 subject_key=result.subject_key,
@@ -103,20 +103,25 @@ class PrivacyActivities(PrivacyOperations):
         except InvalidRequest as exc:
             return f"not removed: TikTok refused ({exc.tiktok_message[:200]}); delete or replace the audience"
 
-    async def _delete_leads(self, req: ForgetRequest) -> int:
-        """Leads whose e-mail or phone hashes to one of the request's digests."""
-        deleted = 0
+    async def _delete_leads(self, req: ForgetRequest) -> tuple[int, int]:
+        """Delete the leads whose e-mail or phone hashes to one of the request's digests; (deleted,
+        unreadable): a lead written under another key cannot be checked and is reported."""
+        deleted = unreadable = 0
         wanted = set(req.email_sha256) | set(req.phone_sha256)
         async with self.deps.store.session() as session:
             query = select(LeadRow)
             if req.advertiser_id:
                 query = query.where(col(LeadRow.advertiser_id) == req.advertiser_id)
             for lead in (await session.execute(query)).scalars().all():
-                fields = json.loads(self.deps.cipher.decrypt(lead.fields_enc))  # the form's fields
+                try:
+                    fields = json.loads(self.deps.cipher.decrypt(lead.fields_enc))  # the form's fields
+                except TokenDecryptError:
+                    unreadable += 1
+                    continue
                 if wanted & _lead_hashes(fields):
                     await session.delete(lead)
                     deleted += 1
-        return deleted
+        return deleted, unreadable
 
     @activity.defn
     async def purge_expired(self, inp: RetentionPurgeInput) -> Purged:

@@ -42,6 +42,7 @@ class Forgotten(BaseModel):
     subject_key: str
     audiences: list[AudienceRemoval] = Field(default_factory=list)
     leads_deleted: int = 0
+    leads_unreadable: int = Field(default=0, description="leads written under another key: not checked")
     request_id: int | None = None
 
 

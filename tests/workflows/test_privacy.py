@@ -81,6 +81,8 @@ async def test_forget_reaches_every_audience_and_lead_and_keeps_no_identifier(
     assert all(sim.member(audiences[n]["audience_id"], person) for n in ("stream-vip", "file-vip"))
     mine = await add_lead(store, cipher, " forget.me+ads@example.com", datetime.now(UTC))
     theirs = await add_lead(store, cipher, "kept0@example.com", datetime.now(UTC))
+    rotated = TokenCipher(Fernet.generate_key())  # a lead written before a key rotation
+    await add_lead(store, rotated, "forgetme@example.com", datetime.now(UTC))
 
     run = cli(
         {
@@ -104,8 +106,12 @@ async def test_forget_reaches_every_audience_and_lead_and_keeps_no_identifier(
     )
     assert answer.exit_code == 0, answer.output
     done = json.loads(answer.output)
-    assert sorted(a["outcome"] for a in done["audiences"]) == ["removed", "removed"]
-    assert done["leads_deleted"] == 1
+    ours = {audiences[n]["audience_id"] for n in ("stream-vip", "file-vip")}  # the store is shared
+    assert sorted(a["outcome"] for a in done["audiences"] if a["audience_id"] in ours) == [
+        "removed",
+        "removed",
+    ]
+    assert done["leads_deleted"] == 1 and done["leads_unreadable"] >= 1  # reported, not a crash
     assert not any(sim.member(audiences[n]["audience_id"], person) for n in ("stream-vip", "file-vip"))
     assert all(sim.member(audiences[n]["audience_id"], sha(others[3])) for n in ("stream-vip", "file-vip"))
     assert mine not in await lead_ids(store) and theirs in await lead_ids(store)
