@@ -16,7 +16,6 @@ METRICS = [
     "impressions",
     "clicks",
     "conversion",
-    "cpa",
     "ctr",
     "cpm",
     "cpc",
@@ -106,9 +105,9 @@ def test_report_window_limits_are_40067(api: httpx.Client) -> None:
 
 
 def test_report_parameter_errors(api: httpx.Client) -> None:
-    assert error(
-        api.get("report/integrated/get/", params=report_params(metrics='["spend","likes"]')), 40002
-    ).startswith("metrics")
+    undocumented = report_params(metrics='["spend","likes_per_fortnight"]')
+    message = error(api.get("report/integrated/get/", params=undocumented), 40002)
+    assert message.startswith("metrics") and "likes_per_fortnight" in message
     bad_level = report_params(data_level="AUCTION_AD")
     assert error(api.get("report/integrated/get/", params=bad_level), 40002).startswith("dimensions")
     assert error(api.get("report/integrated/get/", params=report_params(report_type=None)), 40002).startswith(
