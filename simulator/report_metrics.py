@@ -156,6 +156,33 @@ COLUMNS = (
     "installs",
 )
 INDEX = {name: i for i, name in enumerate(COLUMNS)}
+DERIVED = frozenset(
+    {
+        "video_play_actions",
+        "video_watched_2s",
+        "video_watched_6s",
+        "video_views_p25",
+        "video_views_p50",
+        "video_views_p75",
+        "video_views_p100",
+        "engaged_view",
+        "average_video_play",
+        "average_video_play_per_user",
+        "likes",
+        "comments",
+        "shares",
+        "follows",
+        "profile_visits",
+        "clicks_on_music_disc",
+        "engagements",
+        "engagement_rate",
+        "profile_visits_rate",
+        "app_install",
+        "real_time_app_install",
+        "cost_per_app_install",
+        "real_time_app_install_cost",
+    }
+)
 ENGAGEMENTS = ("likes", "comments", "shares", "follows", "profile_visits", "music_clicks")
 
 
@@ -227,10 +254,17 @@ def derived_rates(ad_id: str, ad: dict[str, Any], app_campaign: bool) -> list[fl
     return [*chain, seconds, *social, 1.0 if app_campaign else 0.0]
 
 
-def add_hour(acc: list[float], values: list[float], rates: list[float]) -> None:
+def needs_derived(metrics: list[str]) -> bool:
+    """Whether any metric asked for is one of the derived counts (else only the ledger is summed)."""
+    return any(m in DERIVED for m in metrics)
+
+
+def add_hour(acc: list[float], values: list[float], rates: list[float] | None) -> None:
     """Add one ledger hour ``[impressions, clicks, conversions, spend, reach]`` and what it derives."""
     for i, value in enumerate(values):
         acc[i] += value
+    if rates is None:
+        return
     impressions, conversions = values[0], values[2]
     for i, rate in enumerate(rates[:-1]):
         acc[5 + i] += impressions * rate

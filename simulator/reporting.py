@@ -31,6 +31,7 @@ from simulator.report_metrics import (
     check_metrics,
     derived_rates,
     format_metrics,
+    needs_derived,
 )
 from simulator.state import SimState, parse_hour
 
@@ -187,14 +188,17 @@ def run_report(state: SimState, query: ReportQuery) -> tuple[list[dict[str, Any]
             buckets[hour] = _bucket(at, query.time_dimension) if inside else None
         return buckets[hour]
 
+    derived = needs_derived(query.metrics)
     for ad_id, hours in state.ledger.items():
         ad = state.ads.get(ad_id)
         if ad is None or ad["advertiser_id"] != query.advertiser_id:
             continue
         if any(str(ad[name]) not in wanted for name, wanted in query.filters.items()):
             continue
-        campaign = state.campaigns.get(str(ad.get("campaign_id")), {})
-        rates = derived_rates(ad_id, ad, campaign.get("objective_type") == "APP_PROMOTION")
+        rates = None
+        if derived:
+            campaign = state.campaigns.get(str(ad.get("campaign_id")), {})
+            rates = derived_rates(ad_id, ad, campaign.get("objective_type") == "APP_PROMOTION")
         entity = str(ad[query.id_dimension]) if query.id_dimension else ""
         for hour, values in hours.items():
             bucket = bucket_of(hour)
