@@ -28,12 +28,15 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.daily_report import DailyReportInput
 from models.optimization import CycleSettings, OptimizationCycleInput
 from models.priors import PriorFitInput
 from models.workflows import (
     ADVERTISER_ID,
+    DAILY_REPORT,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
+    daily_report_schedule_id,
     optimize_schedule_id,
     prior_schedule_id,
 )
@@ -172,3 +175,34 @@ async def pause_advertiser_schedules(client: Client, advertiser_id: str, note: s
             continue
         paused.append(schedule_id)
     return paused
+
+
+def daily_report_schedule(settings: Settings, inp: DailyReportInput, hour_utc: int) -> Schedule:
+    """``DailyReport`` once a day at ``hour_utc`` (default 01:00 UTC, 10:00 JST: the day before
+    is complete in Japan's time zone and mostly settled)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            DAILY_REPORT,
+            inp,
+            id=daily_report_schedule_id(inp.advertiser_id),
+            task_queue=settings.task_queue,
+            typed_search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(ADVERTISER_ID, inp.advertiser_id)]
+            ),
+            static_summary=inp.summary(),
+        ),
+        spec=ScheduleSpec(cron_expressions=[f"0 {hour_utc} * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
+        state=ScheduleState(
+            note=f"DailyReport of advertiser {inp.advertiser_id} daily at {hour_utc:02d}:00 UTC"
+        ),
+    )
+
+
+async def ensure_daily_report_schedule(
+    client: Client, settings: Settings, advertiser_id: str, *, hour_utc: int = 1
+) -> bool:
+    """Create ``daily-report-<advertiser>`` or bring it in line; True if created."""
+    inp = DailyReportInput(advertiser_id=advertiser_id)
+    schedule = daily_report_schedule(settings, inp, hour_utc)
+    return await _ensure(client, daily_report_schedule_id(advertiser_id), schedule)

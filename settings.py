@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     audience_max_per_account: int = Field(default=400, ge=1)
     audience_stream_batch: int = Field(default=1000, ge=1, le=10000)
     audience_failures_before_pause: int = Field(default=3, ge=1)
+    report_dir: Path | None = None  # DailyReport's Parquet files; default: <data_dir>/reports
     retention_days: int = Field(default=396, ge=30)  # 13 months (section 16): leads, events, alerts
     conversion_batch: int = Field(default=1000, ge=1, le=1000)  # Events API: up to 1,000 per request
 

@@ -24,6 +24,7 @@ from activities.anomalies import AnomalyActivities
 from activities.context import Dependencies
 from activities.conversions import ConversionActivities
 from activities.creatives import CreativeActivities
+from activities.daily_report import DailyReportActivities
 from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
@@ -61,6 +62,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         AnomalyActivities(deps),
         ConversionActivities(deps, client),
         PrivacyActivities(deps),
+        DailyReportActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

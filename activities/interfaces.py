@@ -36,6 +36,7 @@ from models.conversions import (
     ConversionsStaged,
     ConversionStageInput,
 )
+from models.daily_report import PlanInput, PulledDay, PullInput, ReportPlan
 from models.entities import (
     CreateAdGroupInput,
     CreateAdInput,
@@ -341,6 +342,20 @@ class PrivacyOperations:
         raise NotImplementedError
 
 
+class DailyReportOperations:
+    """``DailyReport``: plan the days to pull, then pull one day of one level."""
+
+    @activity.defn
+    async def plan_report_days(self, inp: PlanInput) -> ReportPlan:
+        """The target day (yesterday in TikTok's time) and earlier days not pulled final yet."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def pull_report_day(self, inp: PullInput) -> PulledDay:
+        """One level's day by async report task into ``daily_stat`` and a Parquet file."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -356,4 +371,5 @@ INTERFACES: tuple[type, ...] = (
     AudienceOperations,
     ConversionOperations,
     PrivacyOperations,
+    DailyReportOperations,
 )

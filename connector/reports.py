@@ -163,8 +163,11 @@ async def report_via_task(
     poll_max: float = 30.0,
     give_up_after: float = 900.0,
     sleep: Callable[[float], Awaitable[None]] = sleep_with_heartbeat,
+    text_columns: Sequence[str] = (),
 ) -> list[ReportRow]:
-    """Create an async report task, poll it (1 s doubling to 30 s), download and parse the CSV."""
+    """Create an async report task, poll it (1 s doubling to 30 s), download and parse the CSV.
+    ``text_columns`` (attribute metrics such as ``campaign_name``) are kept as text, with the
+    dimensions."""
     body = {
         "advertiser_id": advertiser_id,
         "report_type": "BASIC",
@@ -191,7 +194,7 @@ async def report_via_task(
         delay = min(delay * 2, poll_max)
     download = await client.get("report/task/download/", advertiser_id=advertiser_id, params=task)
     content = await client.download(download["download_url"])
-    return parse_report_csv(content.decode("utf-8-sig"), dimensions)
+    return parse_report_csv(content.decode("utf-8-sig"), [*dimensions, *text_columns])
 
 
 def parse_report_csv(text: str, dimensions: Sequence[str]) -> list[ReportRow]:

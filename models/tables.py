@@ -341,4 +341,5 @@ MIRROR_TABLES: tuple[type[SQLModel], ...] = (CampaignRow, AdGroupRow, AdRow, Cre
 # The event and recovery tables live in their own module; importing it registers them.
 import models.audience_tables  # noqa: E402
 import models.identity_tables  # noqa: E402
-import models.recovery_tables  # noqa: E402, F401
+import models.recovery_tables  # noqa: E402
+import models.warehouse_tables  # noqa: E402, F401

@@ -74,6 +74,11 @@ def optimize_schedule_id(advertiser_id: str) -> str:
     return f"optimize-{advertiser_id}"
 
 
+def daily_report_schedule_id(advertiser_id: str) -> str:
+    """``daily-report-<advertiser>``: the schedule of an advertiser's DailyReport."""
+    return f"daily-report-{advertiser_id}"
+
+
 def rollback_id(workflow_id: str) -> str:
     """``rollback-<workflow id>``: one rollback of a run at a time; a second attaches to it."""
     return f"rollback-{workflow_id}"

@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from models.audiences import AudienceSyncInput
 from models.conversions import ConversionUploadInput
+from models.daily_report import DailyReportInput
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
 from models.optimization import OptimizationCycleInput
@@ -24,6 +25,7 @@ from models.workflows import (
     AUDIENCE_SYNC,
     CAMPAIGN_LAUNCH,
     CONVERSION_UPLOAD,
+    DAILY_REPORT,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
     REJECTION_RECOVERY,
@@ -38,6 +40,7 @@ from workflows.advertiser_sync import AdvertiserSync
 from workflows.audience_sync import AudienceSync
 from workflows.campaign_launch import CampaignLaunch
 from workflows.conversion_upload import ConversionUpload
+from workflows.daily_report import DailyReport
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
 from workflows.rejection_recovery import RejectionRecovery
@@ -57,6 +60,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     AUDIENCE_SYNC: (AudienceSync, AudienceSyncInput),
     CONVERSION_UPLOAD: (ConversionUpload, ConversionUploadInput),
     RETENTION_PURGE: (RetentionPurge, RetentionPurgeInput),
+    DAILY_REPORT: (DailyReport, DailyReportInput),
 }
 
 

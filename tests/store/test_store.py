@@ -52,6 +52,8 @@ TABLES = {
     "audience_feed",
     "audience_job",
     "privacy_request",
+    "daily_stat",
+    "report_day",
 }
 
 

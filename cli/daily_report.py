@@ -1,0 +1,59 @@
+"""``starter.py daily-report run | schedule``: pull an advertiser's day into the warehouse now,
+or keep the daily schedule ``daily-report-<advertiser>``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import console, jsonable, run_client
+from models.daily_report import DailyReportInput
+from models.workflows import DAILY_REPORT, daily_report_schedule_id
+from settings import get_settings
+from temporal_client import connect, start_workflow, ui_link
+
+daily_report_app = typer.Typer(help="DailyReport: the previous day's data into the warehouse and Parquet.")
+
+
+@daily_report_app.command("run")
+def run(
+    advertiser_id: str,
+    day: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: yesterday in TikTok's time)")] = None,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait")] = True,
+) -> None:
+    """Run a DailyReport now."""
+    inp = DailyReportInput(advertiser_id=advertiser_id, day=date.fromisoformat(day) if day else None)
+    settings = get_settings()
+    wid = f"daily-report-{advertiser_id}-manual-{uuid.uuid4().hex[:6]}"
+
+    async def go() -> Any:
+        started = await start_workflow(await connect(settings), settings, DAILY_REPORT, inp, workflow_id=wid)
+        console.print(f"started {DAILY_REPORT} {wid}\n{ui_link(settings, wid)}")
+        return await started.handle.result() if wait else None
+
+    result = run_client(go)
+    if result is not None:
+        console.print_json(data=jsonable(result))
+
+
+@daily_report_app.command("schedule")
+def schedule(
+    advertiser_id: str,
+    hour_utc: Annotated[int, typer.Option(min=0, max=23, help="the hour it runs, UTC")] = 1,
+) -> None:
+    """Create (or update) the schedule ``daily-report-<advertiser>``."""
+    from schedules import ensure_daily_report_schedule
+
+    settings = get_settings()
+
+    async def go() -> bool:
+        return await ensure_daily_report_schedule(
+            await connect(settings), settings, advertiser_id, hour_utc=hour_utc
+        )
+
+    created = run_client(go)
+    verb = "created" if created else "updated"
+    console.print(f"{verb} schedule {daily_report_schedule_id(advertiser_id)} at {hour_utc:02d}:00 UTC")

@@ -1,0 +1,87 @@
+"""DailyReport on the time-skipping server with the real worker and the simulator's async
+report tasks: yesterday's rows land in the warehouse table and a Parquet file that agree
+with TikTok's report, a day pulled before it is final is pulled again the next day, and the
+summary goes out through the alert routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from sqlmodel import col, select
+from temporalio.testing import WorkflowEnvironment
+
+from connector import TikTokClient
+from connector.reports import integrated_report
+from connector.tokens import StaticTokens
+from models.daily_report import DailyReportResult
+from models.recovery_tables import AlertRow
+from models.warehouse_tables import ReportDayRow
+from store import Store, TokenCipher, warehouse
+from tests.connector.sim import advance
+from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
+from workflows.daily_report import DailyReport
+
+JAN1, JAN2 = date(2024, 1, 1), date(2024, 1, 2)
+
+
+async def run(env: WorkflowEnvironment, tq: str) -> DailyReportResult:
+    result: DailyReportResult = await env.client.execute_workflow(
+        DailyReport.run,
+        {"advertiser_id": DEMO_ADVERTISER, "lookback_days": 1},
+        id=f"daily-report-test-{uuid.uuid4().hex[:6]}",
+        task_queue=tq,
+        result_type=DailyReportResult,
+    )
+    return result
+
+
+async def test_yesterday_into_the_warehouse_and_again_until_final(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, tmp_path: Path
+) -> None:
+    base = fresh_simulator.base_url
+    await connect_advertiser(store, cipher, DEMO_ADVERTISER, DEMO_TOKEN)
+    await advance(base, 40)  # TikTok's time: 2024-01-02 16:00, Jan 1 not settled yet
+    async with running_worker(
+        ts_env.client, store, cipher, base, tiktok_clock_url=f"{base}/sim/clock", report_dir=tmp_path
+    ) as tq:
+        first = await run(ts_env, tq)
+        await advance(base, 24)  # 2024-01-03 16:00: Jan 1 is final (36 h after its end), Jan 2 not
+        second = await run(ts_env, tq)
+
+    assert first.target == JAN1 and {(p.day, p.final) for p in first.pulled} == {(date(2023, 12, 31), True),
+                                                                               (JAN1, False)}  # fmt: skip
+    assert second.target == JAN2
+    assert {(p.day, p.final) for p in second.pulled} == {(JAN1, True), (JAN2, False)}  # re-pulled, now final
+
+    async with TikTokClient(base, tokens=StaticTokens({DEMO_ADVERTISER: DEMO_TOKEN})) as api:
+        tiktok = await integrated_report(
+            api, DEMO_ADVERTISER, data_level="AUCTION_AD", dimensions=["ad_id", "stat_time_day"],
+            metrics=["spend", "impressions", "video_play_actions"], start=JAN1, end=JAN1,
+        )  # fmt: skip
+    async with store.session() as session:
+        rows = await warehouse.rows_of(session, DEMO_ADVERTISER, JAN1, "ad")
+        days = await session.execute(
+            select(ReportDayRow).where(col(ReportDayRow.advertiser_id) == DEMO_ADVERTISER)
+        )
+        final = {r.day: r.final for r in days.scalars().all()}
+        alerts = (
+            (await session.execute(select(AlertRow).where(col(AlertRow.kind) == "daily_report")))
+            .scalars()
+            .all()
+        )
+    assert final["2024-01-01"] and not final["2024-01-02"]
+    assert len(rows) == len(tiktok) > 0 and all(r.final and r.name for r in rows)
+    assert abs(sum(r.spend for r in rows) - sum(t.metrics["spend"] or 0 for t in tiktok)) < 0.05
+    assert sum(r.video_views for r in rows) == sum(t.metrics["video_play_actions"] or 0 for t in tiktok)
+
+    ad_file = next(p.parquet for p in second.pulled if p.day == JAN1 and p.level == "ad")
+    assert ad_file and Path(ad_file).is_relative_to(tmp_path)
+    table = pq.read_table(ad_file)
+    assert table.num_rows == len(rows) and table.column("final").to_pylist() == [True] * len(rows)
+    assert abs(sum(table.column("spend").to_pylist()) - sum(r.spend for r in rows)) < 0.05
+    summaries = [a.title for a in alerts if a.advertiser_id == DEMO_ADVERTISER]
+    assert any("Daily report 7000000000000000001 2024-01-02: spend" in t for t in summaries), summaries
