@@ -3,13 +3,15 @@ or keep the daily schedule ``daily-report-<advertiser>``."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from cli.common import console, jsonable, run_client
+from cli.common import console, jsonable, run_client, store_session
 from models.daily_report import DailyReportInput
 from models.workflows import DAILY_REPORT, daily_report_schedule_id
 from settings import get_settings
@@ -57,3 +59,26 @@ def schedule(
     created = run_client(go)
     verb = "created" if created else "updated"
     console.print(f"{verb} schedule {daily_report_schedule_id(advertiser_id)} at {hour_utc:02d}:00 UTC")
+
+
+@daily_report_app.command("export")
+def export(
+    advertiser_id: str,
+    first: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="a .csv or .xlsx file")],
+    level: Annotated[str | None, typer.Option(help="campaign, adgroup or ad (default: all)")] = None,
+) -> None:
+    """Export the warehouse rows of the days (as the DailyReport runs stored them)."""
+    from reporting.export import write
+    from store import warehouse
+
+    async def go() -> list[Any]:
+        async with store_session() as session:
+            return await warehouse.rows_between(
+                session, advertiser_id, date.fromisoformat(first), date.fromisoformat(last), level
+            )
+
+    rows = asyncio.run(go())
+    write(rows, out)
+    console.print(f"{len(rows)} rows written to {out}")

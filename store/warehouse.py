@@ -56,3 +56,17 @@ async def rows_of(session: AsyncSession, advertiser_id: str, day: date, level: s
         col(DailyStatRow.level) == level,
     )
     return list((await session.execute(query)).scalars().all())
+
+
+async def rows_between(
+    session: AsyncSession, advertiser_id: str, first: date, last: date, level: str | None = None
+) -> list[DailyStatRow]:
+    query = select(DailyStatRow).where(
+        col(DailyStatRow.advertiser_id) == advertiser_id,
+        col(DailyStatRow.day) >= first.isoformat(),
+        col(DailyStatRow.day) <= last.isoformat(),
+    )
+    if level is not None:
+        query = query.where(col(DailyStatRow.level) == level)
+    query = query.order_by(col(DailyStatRow.day), col(DailyStatRow.level), col(DailyStatRow.object_id))
+    return list((await session.execute(query)).scalars().all())

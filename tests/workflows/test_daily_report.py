@@ -85,3 +85,34 @@ async def test_yesterday_into_the_warehouse_and_again_until_final(
     assert abs(sum(table.column("spend").to_pylist()) - sum(r.spend for r in rows)) < 0.05
     summaries = [a.title for a in alerts if a.advertiser_id == DEMO_ADVERTISER]
     assert any("Daily report 7000000000000000001 2024-01-02: spend" in t for t in summaries), summaries
+
+
+async def test_exports_open_as_csv_and_excel(store: Store, tmp_path: Path) -> None:
+    """The warehouse rows as an operator exports them (``starter.py daily-report export``)."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    from models.warehouse_tables import DailyStatRow
+    from reporting.export import write
+
+    day = date(2023, 7, 1)
+    rows = [
+        DailyStatRow(
+            level="ad", object_id=f"19{i}", day=day.isoformat(), advertiser_id="7999", name=f"Ad {i}",
+            spend=10.5 * i, impressions=1000 * i, metrics={"spend": 10.5 * i, "likes": 3 * i}, final=True,
+        )
+        for i in (1, 2)
+    ]  # fmt: skip
+    async with store.session() as session:
+        await warehouse.replace_day(session, "7999", "ad", day, rows)
+    async with store.session() as session:
+        stored = await warehouse.rows_between(session, "7999", day, day)
+    csv_rows = list(csv.DictReader(write(stored, tmp_path / "x.csv").open()))
+    assert [(r["object_id"], r["name"], float(r["spend"]), r["likes"]) for r in csv_rows] == [
+        ("191", "Ad 1", 10.5, "3"), ("192", "Ad 2", 21.0, "6")]  # fmt: skip
+    sheet = load_workbook(write(stored, tmp_path / "x.xlsx")).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("day", "level", "object_id") and "likes" in values[0]
+    assert values[2][values[0].index("spend")] == 21.0 and len(values) == 3
