@@ -273,6 +273,15 @@ async def main() -> None:
                 )  # fmt: skip
                 await conversions.result()
                 await save(conversions, "conversion_upload")
+
+                daily = await client.start_workflow(
+                    "DailyReport",
+                    {"advertiser_id": DEMO_ADVERTISER, "lookback_days": 1},
+                    id=f"daily-report-replay-{tag}",
+                    task_queue=tq,
+                )
+                await daily.result()
+                await save(daily, "daily_report")
         finally:
             await env.shutdown()
             await store.dispose()
