@@ -5,7 +5,7 @@ replacement ad fails review is marked ``rejected`` by the recovery itself."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
@@ -126,3 +126,38 @@ def approve(pool_id: Annotated[int, typer.Argument(help="pool item id (creatives
 def archive(pool_id: Annotated[int, typer.Argument(help="pool item id (creatives list)")]) -> None:
     """Never pick this item again."""
     _set_state(pool_id, "archived")
+
+
+@creatives_app.command("metrics")
+def metrics(
+    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    first: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+    early: Annotated[int, typer.Option(help="impressions that count as early")] = 1000,
+) -> None:
+    """Early CTR, hook rate, completion rate and conversion share per ad, from the daily report's rows."""
+    from datetime import date
+
+    from reporting.creative_metrics import creative_metrics
+    from store import warehouse
+
+    async def go() -> list[Any]:
+        async with store_session() as session:
+            return await warehouse.rows_between(
+                session, advertiser, date.fromisoformat(first), date.fromisoformat(last), "ad"
+            )
+
+    lines = creative_metrics(asyncio.run(go()), early)
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value * 100:.2f} %"
+
+    table = Table("ad", "name", "impressions", "early CTR", "hook rate", "completion", "conversions", "share")
+    for m in lines:
+        table.add_row(
+            m.ad_id, (m.name or "")[:40], f"{m.impressions:,.0f}", pct(m.early_ctr), pct(m.hook_rate),
+            pct(m.completion_rate), f"{m.conversions:.0f}", pct(m.conversion_share),
+        )  # fmt: skip
+    console.print(
+        table if lines else "no ad rows in that range: run the daily report first (starter.py daily-report)"
+    )

@@ -116,3 +116,30 @@ async def test_exports_open_as_csv_and_excel(store: Store, tmp_path: Path) -> No
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:3] == ("day", "level", "object_id") and "likes" in values[0]
     assert values[2][values[0].index("spend")] == 21.0 and len(values) == 3
+
+
+def test_creative_metrics_from_the_warehouse_rows() -> None:
+    """Early CTR over the first impressions, hook and completion rates, conversion shares."""
+    from models.warehouse_tables import DailyStatRow
+    from reporting.creative_metrics import creative_metrics
+
+    def row(
+        ad: str, day: str, impressions: float, clicks: float, conversions: float, **metrics: float
+    ) -> DailyStatRow:
+        return DailyStatRow(level="ad", object_id=ad, day=day, advertiser_id="7999", impressions=impressions,
+                            clicks=clicks, conversions=conversions, metrics=metrics)  # fmt: skip
+
+    video = {"video_play_actions": 1}
+    rows = [
+        row("v", "2024-01-01", 600, 12, 1, video_watched_2s=300, video_views_p100=60, **video),
+        row("v", "2024-01-02", 600, 6, 2, video_watched_2s=240, video_views_p100=30, **video),
+        row("v", "2024-01-03", 800, 8, 0, video_watched_2s=400, video_views_p100=40, **video),
+        row("i", "2024-01-01", 2000, 10, 1),
+    ]
+    by_ad = {m.ad_id: m for m in creative_metrics(rows, early_impressions=1000)}
+    v, i = by_ad["v"], by_ad["i"]
+    assert v.early_ctr == 18 / 1200  # the first two days reach 1,000 impressions
+    assert v.hook_rate == 940 / 2000 and v.completion_rate == 130 / 2000
+    assert v.conversion_share == 3 / 4 and i.conversion_share == 1 / 4
+    assert i.hook_rate is None and i.early_ctr == 10 / 2000
+    assert [m.ad_id for m in creative_metrics(rows)] == ["v", "i"]  # best share first
