@@ -1,0 +1,1 @@
+"""Creative library: probe media with ffmpeg, check it against TikTok's specs, score it."""

@@ -1,0 +1,80 @@
+"""TikTok's creative specs on small media made here with ffmpeg: each rule fails by name on
+a file made to break it, and a good file passes with its score explained."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from creatives.probe import ffmpeg, probe
+from creatives.spec import failures, score
+
+
+def make_video(path: Path, size: str = "540x960", seconds: float = 5.0, audio: bool = True) -> Path:
+    command = [ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25"]
+    if audio:
+        command += ["-f", "lavfi", "-i", "sine=frequency=440"]
+    command += ["-t", str(seconds), "-c:v", "libx264", "-pix_fmt", "yuv420p"]
+    command += ["-c:a", "aac", "-shortest"] if audio else []
+    subprocess.run([*command, str(path)], check=True)
+    return path
+
+
+def make_image(path: Path, size: str = "640x640") -> Path:
+    subprocess.run([ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=red:size={size}",
+                    "-frames:v", "1", str(path)], check=True)  # fmt: skip
+    return path
+
+
+def test_a_good_vertical_video_passes(tmp_path: Path) -> None:
+    facts = probe(make_video(tmp_path / "good.mp4"))
+    assert (facts.kind, facts.width, facts.height, facts.codec, facts.audio_codec) == (
+        "video",
+        540,
+        960,
+        "h264",
+        "aac",
+    )
+    assert facts.duration is not None and abs(facts.duration - 5.0) < 0.1
+    assert facts.mean_volume_db is not None and not facts.decode_errors
+    assert failures(facts) == []
+    points, reasons = score(facts, [])
+    assert points == 95 and reasons == ["-5 under 720 px on the short side"]
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "rule"),
+    [
+        ("short.mp4", lambda p: make_video(p, seconds=2), "duration"),
+        ("silent.mp4", lambda p: make_video(p, audio=False), "audio"),
+        ("four-three.mp4", lambda p: make_video(p, size="640x480"), "aspect_ratio"),
+        ("small.mp4", lambda p: make_video(p, size="360x640"), "resolution"),
+        ("clip.mkv", lambda p: make_video(p), "format"),
+        ("tiny.png", lambda p: make_image(p, "100x100"), "resolution"),
+        ("banner.png", lambda p: make_image(p, "1200x300"), "aspect_ratio"),
+    ],
+)
+def test_each_rule_fails_by_name(tmp_path: Path, name: str, make: object, rule: str) -> None:
+    facts = probe(make(tmp_path / name))  # type: ignore[operator]
+    failed = failures(facts)
+    assert rule in {f.rule for f in failed}, failed
+    points, reasons = score(facts, failed)
+    assert points <= 75 and any(r.startswith(f"-25 {rule}") for r in reasons)
+
+
+def test_broken_files_fail_integrity(tmp_path: Path) -> None:
+    good = make_video(tmp_path / "whole.mp4")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video at all\n")
+    for path in (cut, text):
+        assert "integrity" in {f.rule for f in failures(probe(path))}, path
+
+
+def test_a_square_image_passes(tmp_path: Path) -> None:
+    facts = probe(make_image(tmp_path / "square.png"))
+    assert (facts.kind, facts.width, facts.height) == ("image", 640, 640)
+    assert failures(facts) == []
