@@ -23,6 +23,7 @@ from activities.alerts import AlertActivities
 from activities.anomalies import AnomalyActivities
 from activities.context import Dependencies
 from activities.conversions import ConversionActivities
+from activities.creative_ingest import CreativeIngestActivities
 from activities.creatives import CreativeActivities
 from activities.daily_report import DailyReportActivities
 from activities.entities import EntityActivities
@@ -63,6 +64,7 @@ def activities_for(deps: Dependencies, client: Client) -> list[Callable[..., Any
         ConversionActivities(deps, client),
         PrivacyActivities(deps),
         DailyReportActivities(deps),
+        CreativeIngestActivities(deps),
     ]
     out: list[Callable[..., Any]] = []
     for interface in INTERFACES:

@@ -36,6 +36,7 @@ from models.conversions import (
     ConversionsStaged,
     ConversionStageInput,
 )
+from models.creative_ingest import AssetCheck, InspectAssetInput, RegisterInput
 from models.daily_report import PlanInput, PulledDay, PullInput, ReportPlan
 from models.entities import (
     CreateAdGroupInput,
@@ -356,6 +357,20 @@ class DailyReportOperations:
         raise NotImplementedError
 
 
+class CreativeIngestOperations:
+    """``CreativeIngest``: probe an asset against TikTok's specs; keep an uploaded one in the pool."""
+
+    @activity.defn
+    async def inspect_asset(self, inp: InspectAssetInput) -> AssetCheck:
+        """Fetch (URL) and probe the asset: facts, the rules it breaks, its quality score."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def register_creative(self, inp: RegisterInput) -> int:
+        """Keep the uploaded creative in the pool (state ``uploaded``, for an operator to approve)."""
+        raise NotImplementedError
+
+
 INTERFACES: tuple[type, ...] = (
     MirrorSync,
     TokenLifecycle,
@@ -372,4 +387,5 @@ INTERFACES: tuple[type, ...] = (
     ConversionOperations,
     PrivacyOperations,
     DailyReportOperations,
+    CreativeIngestOperations,
 )

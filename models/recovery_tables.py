@@ -66,6 +66,11 @@ class PoolCreativeRow(SQLModel, table=True):
     added_by: str = Field(max_length=128)
     added_at: datetime = _ts()
     used_in: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str | None = Field(default=None, description="the file or URL it was ingested from")
+    score: int | None = Field(default=None, description="CreativeIngest's quality score, 0-100")
+    facts: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class ReviewWatchRow(SQLModel, table=True):

@@ -12,11 +12,14 @@ from sqlmodel import col, or_, select
 from models.recovery import PoolCreative
 from models.recovery_tables import PoolCreativeRow
 
-STATES = ("approved", "rejected", "archived")
+# uploaded: ingested and on TikTok, waiting for an operator's approval (CreativeIngest);
+# approved: pickable as a replacement; rejected: failed review; archived: never picked.
+STATES = ("uploaded", "approved", "rejected", "archived")
 
 
 async def add(session: AsyncSession, row: PoolCreativeRow) -> PoolCreativeRow:
-    """Add ``row``, or bring the same creative and text back to ``approved``."""
+    """Add ``row``, or bring the same creative and text back to ``row``'s state (``approved``
+    for an operator's add, ``uploaded`` for an ingest)."""
     existing = (
         await session.execute(
             select(PoolCreativeRow).where(
@@ -28,7 +31,8 @@ async def add(session: AsyncSession, row: PoolCreativeRow) -> PoolCreativeRow:
         )
     ).scalar_one_or_none()
     if existing is not None:
-        existing.state, existing.tags, existing.note = "approved", row.tags, row.note
+        existing.state, existing.tags, existing.note = row.state, row.tags, row.note
+        existing.score, existing.facts, existing.source = row.score, row.facts, row.source
         existing.call_to_action, existing.landing_page_url = row.call_to_action, row.landing_page_url
         row = existing
     session.add(row)

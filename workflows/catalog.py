@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from models.audiences import AudienceSyncInput
 from models.conversions import ConversionUploadInput
+from models.creative_ingest import CreativeIngestInput
 from models.daily_report import DailyReportInput
 from models.errors import UnknownWorkflowType
 from models.launch import CampaignLaunchInput
@@ -25,6 +26,7 @@ from models.workflows import (
     AUDIENCE_SYNC,
     CAMPAIGN_LAUNCH,
     CONVERSION_UPLOAD,
+    CREATIVE_INGEST,
     DAILY_REPORT,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
@@ -40,6 +42,7 @@ from workflows.advertiser_sync import AdvertiserSync
 from workflows.audience_sync import AudienceSync
 from workflows.campaign_launch import CampaignLaunch
 from workflows.conversion_upload import ConversionUpload
+from workflows.creative_ingest import CreativeIngest
 from workflows.daily_report import DailyReport
 from workflows.optimization_cycle import OptimizationCycle
 from workflows.prior_fit import PriorFit
@@ -61,6 +64,7 @@ WORKFLOWS: dict[str, tuple[type, type[BaseModel]]] = {
     CONVERSION_UPLOAD: (ConversionUpload, ConversionUploadInput),
     RETENTION_PURGE: (RetentionPurge, RetentionPurgeInput),
     DAILY_REPORT: (DailyReport, DailyReportInput),
+    CREATIVE_INGEST: (CreativeIngest, CreativeIngestInput),
 }
 
 

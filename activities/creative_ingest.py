@@ -1,0 +1,101 @@
+"""``CreativeIngest``'s activities: fetch and probe an asset against TikTok's specs, and keep
+an uploaded one in the creative pool (the upload itself is ``CreativeUploads.upload_creative``,
+exactly once per key)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import asdict
+from pathlib import Path
+
+import httpx
+from temporalio import activity
+
+from activities.context import Dependencies
+from activities.interfaces import CreativeIngestOperations
+from creatives.probe import probe
+from creatives.spec import failures, score
+from models.creative_ingest import AssetCheck, InspectAssetInput, RegisterInput, RuleFailure
+from models.errors import InvalidInput
+from models.recovery_tables import PoolCreativeRow
+from settings import Settings
+from store import pool
+
+MAX_DOWNLOAD = 500 * 1024 * 1024
+
+
+class CreativeIngestActivities(CreativeIngestOperations):
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+        self.settings = deps.settings or Settings()
+
+    async def _local(self, inp: InspectAssetInput) -> Path:
+        if inp.asset.path is not None:
+            path = Path(inp.asset.path)
+            if not await asyncio.to_thread(path.is_file):
+                raise InvalidInput(f"assets: no such file on the worker: {path}")
+            return path
+        url = str(inp.asset.url)
+        folder = self.settings.data_dir / "creative-spool" / hashlib.sha256(inp.key.encode()).hexdigest()[:16]
+        target = folder / inp.asset.display_name
+        if target.is_file():
+            return target
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".part")
+        async with (
+            httpx.AsyncClient(timeout=120, follow_redirects=True) as http,
+            http.stream("GET", url) as answer,
+        ):
+            if answer.status_code != 200:
+                raise InvalidInput(f"assets: {url} answered HTTP {answer.status_code}")
+            size = 0
+            with partial.open("wb") as out:  # streamed: a 500 MB video never sits in memory
+                async for chunk in answer.aiter_bytes(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_DOWNLOAD:
+                        raise InvalidInput(f"assets: {url} is larger than 500 MB")
+                    out.write(chunk)
+                    activity.heartbeat({"downloaded_bytes": size})
+        partial.replace(target)
+        return target
+
+    @activity.defn
+    async def inspect_asset(self, inp: InspectAssetInput) -> AssetCheck:
+        path = await self._local(inp)
+        facts = await asyncio.to_thread(probe, path)
+        failed = failures(facts)
+        points, reasons = score(facts, failed)
+        return AssetCheck(
+            name=inp.asset.display_name,
+            kind="video" if facts.kind == "video" else "image" if facts.kind == "image" else "unknown",
+            local_path=str(path),
+            facts={k: v for k, v in asdict(facts).items() if k != "path"},
+            failures=[RuleFailure(rule=f.rule, detail=f.detail) for f in failed],
+            score=points,
+            reasons=reasons,
+        )
+
+    @activity.defn
+    async def register_creative(self, inp: RegisterInput) -> int:
+        asset = inp.asset
+        row = PoolCreativeRow(
+            advertiser_id=inp.advertiser_id,
+            campaign_id=inp.campaign_id,
+            kind=inp.uploaded.kind,
+            creative_id=inp.uploaded.creative_id,
+            ad_text=asset.ad_text,
+            call_to_action=asset.call_to_action,
+            landing_page_url=asset.landing_page_url,
+            state="uploaded",
+            tags=sorted({*inp.tags, *asset.tags}),
+            note=f"quality {inp.check.score}/100"
+            + (f": {'; '.join(inp.check.reasons)}" if inp.check.reasons else ""),
+            added_by=inp.actor,
+            source=asset.path or asset.url,
+            score=inp.check.score,
+            facts=inp.check.facts,
+        )
+        async with self.deps.store.session() as session:
+            stored = await pool.add(session, row)
+            return int(stored.id or 0)

@@ -1,0 +1,95 @@
+"""``CreativeIngest``: assets checked against TikTok's specs, uploaded once, kept in the pool."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.launch import Uploaded
+from models.workflows import AdvertiserId, WorkflowInput
+
+
+class AssetInput(BaseModel):
+    """One file on the worker (``path``) or on the web (``url``), with the text to run it with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = None
+    url: str | None = None
+    name: str | None = Field(default=None, max_length=100, description="default: the file's name")
+    ad_text: str = Field(default="", max_length=100)
+    call_to_action: str = Field(default="LEARN_MORE", max_length=32)
+    landing_page_url: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AssetInput:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of path or url")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        source = self.path or self.url or "asset"
+        return self.name or source.rstrip("/").rsplit("/", 1)[-1][:100]
+
+
+class CreativeIngestInput(WorkflowInput):
+    advertiser_id: AdvertiserId
+    assets: list[AssetInput] = Field(min_length=1, max_length=50)
+    campaign_id: str = Field(default="", description="the campaign the pool items are for; empty: any")
+    tags: list[str] = Field(default_factory=list, description="added to every asset's tags")
+    actor: str = Field(default="CreativeIngest", max_length=128)
+
+    def summary(self) -> str:
+        return f"Ingest {len(self.assets)} creative(s) for advertiser {self.advertiser_id}"
+
+
+class InspectAssetInput(BaseModel):
+    advertiser_id: str
+    asset: AssetInput
+    key: str = Field(description="where a downloaded asset is kept: the workflow's key for it")
+
+
+class RuleFailure(BaseModel):
+    rule: str
+    detail: str
+
+
+class AssetCheck(BaseModel):
+    """An asset as probed: where it is on the worker, its facts, the rules it breaks, its score."""
+
+    name: str
+    kind: Literal["video", "image", "unknown"]
+    local_path: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    failures: list[RuleFailure] = Field(default_factory=list)
+    score: int = 0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class RegisterInput(BaseModel):
+    advertiser_id: str
+    campaign_id: str
+    asset: AssetInput
+    check: AssetCheck
+    uploaded: Uploaded
+    tags: list[str]
+    actor: str
+
+
+class IngestedAsset(BaseModel):
+    name: str
+    state: Literal["uploaded", "refused"]
+    kind: str
+    score: int
+    reasons: list[str] = Field(default_factory=list)
+    failures: list[RuleFailure] = Field(default_factory=list)
+    creative_id: str | None = None
+    pool_id: int | None = None
+
+
+class CreativeIngestResult(BaseModel):
+    advertiser_id: str
+    assets: list[IngestedAsset] = Field(default_factory=list)
