@@ -5,6 +5,7 @@ replacement ad fails review is marked ``rejected`` by the recovery itself."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -161,3 +162,47 @@ def metrics(
     console.print(
         table if lines else "no ad rows in that range: run the daily report first (starter.py daily-report)"
     )
+
+
+@creatives_app.command("ingest")
+def ingest(
+    files: Annotated[list[str], typer.Argument(help="files on the worker, or http(s) URLs")],
+    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    ad_text: Annotated[str, typer.Option(help="the text to run them with")] = "",
+    campaign: Annotated[str, typer.Option(help="the campaign they are for (empty: any)")] = "",
+    tag: Annotated[list[str] | None, typer.Option(help="a tag for all of them (repeatable)")] = None,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait")] = True,
+) -> None:
+    """Check files against TikTok's specs, upload the good ones once, keep them in the pool
+    (state uploaded: approve them with ``creatives approve``). Runs ``CreativeIngest``."""
+    import uuid
+
+    from cli.common import jsonable, run_client
+    from models.creative_ingest import CreativeIngestInput
+    from models.workflows import CREATIVE_INGEST
+    from settings import get_settings
+    from temporal_client import connect, start_workflow, ui_link
+
+    web = ("http://", "https://")
+    assets = [{"url": f} if f.startswith(web) else {"path": str(Path(f).resolve())} for f in files]
+    try:
+        inp = CreativeIngestInput.model_validate(
+            {"advertiser_id": advertiser, "campaign_id": campaign, "tags": tag or [],
+             "assets": [{**a, "ad_text": ad_text} for a in assets]}
+        )  # fmt: skip
+    except ValidationError as exc:
+        for line in describe_validation_error(exc):
+            err.print(f"[red]{line}[/]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    settings = get_settings()
+    wid = f"ingest-{advertiser}-{uuid.uuid4().hex[:8]}"
+
+    async def go() -> Any:
+        client = await connect(settings)
+        started = await start_workflow(client, settings, CREATIVE_INGEST, inp, workflow_id=wid)
+        console.print(f"started {CREATIVE_INGEST} {wid}\n{ui_link(settings, wid)}")
+        return await started.handle.result() if wait else None
+
+    result = run_client(go)
+    if result is not None:
+        console.print_json(data=jsonable(result))

@@ -282,6 +282,21 @@ async def main() -> None:
                 )
                 await daily.result()
                 await save(daily, "daily_report")
+
+                from tests.creatives.test_spec import make_image, make_video
+
+                ingest = await client.start_workflow(
+                    "CreativeIngest",
+                    {"advertiser_id": DEMO_ADVERTISER, "assets": [
+                        {"path": str(make_video(Path(tmp) / f"replay-{tag}.mp4")), "ad_text": "Replay"},
+                        {"path": str(make_video(Path(tmp) / f"short-{tag}.mp4", seconds=2))},
+                        {"path": str(make_image(Path(tmp) / f"replay-{tag}.png")), "ad_text": "Replay"},
+                    ]},
+                    id=f"ingest-replay-{tag}",
+                    task_queue=tq,
+                )  # fmt: skip
+                await ingest.result()
+                await save(ingest, "creative_ingest")
         finally:
             await env.shutdown()
             await store.dispose()

@@ -73,3 +73,11 @@ async def test_good_assets_are_uploaded_once_and_bad_ones_refused(
     vertical = next(r for r in rows if r.kind == "video")
     assert vertical.tags == ["spring", "vertical"] and vertical.score == 95
     assert vertical.facts["width"] == 540 and vertical.facts["audio_codec"] == "aac"
+
+
+def test_the_cli_refuses_bad_input_by_field(tmp_path: Path) -> None:
+    from tests.cliutil import cli
+
+    run = cli({"TTADS_DATA_DIR": str(tmp_path)})
+    answer = run("creatives", "ingest", "clip.mp4", "--advertiser", "not-digits")
+    assert answer.exit_code == 2 and "advertiser_id" in answer.output

@@ -30,7 +30,8 @@ def test_histories_are_present() -> None:
     v5 = {"optimization_cycle_approved_v5", "rejection_recovery_restored_v5", "token_refresh_waiting_v5"}
     assert v5 <= names
     # this version's: audience export (both modes) and conversions
-    v6 = {"audience_sync_streaming_v6", "audience_sync_file_v6", "conversion_upload_v6", "daily_report_v6"}
+    v6 = {"audience_sync_streaming_v6", "audience_sync_file_v6", "conversion_upload_v6", "daily_report_v6",
+          "creative_ingest_v6"}  # fmt: skip
     assert v6 <= names
 
 
