@@ -14,11 +14,22 @@ from temporalio import activity
 
 from activities.context import Dependencies
 from activities.interfaces import CreativeIngestOperations
+from creatives import variations
 from creatives.probe import probe
 from creatives.spec import failures, score
-from models.creative_ingest import AssetCheck, InspectAssetInput, RegisterInput, RuleFailure
+from models.creative_ingest import (
+    AssetCheck,
+    AssetInput,
+    DeriveInput,
+    InspectAssetInput,
+    RegisterInput,
+    RuleFailure,
+    TextChoice,
+    TextsInput,
+)
 from models.errors import InvalidInput
 from models.recovery_tables import PoolCreativeRow
+from policy.guardrails import DEFAULT_NG_WORDS
 from settings import Settings
 from store import pool
 
@@ -75,6 +86,41 @@ class CreativeIngestActivities(CreativeIngestOperations):
             score=points,
             reasons=reasons,
         )
+
+    @activity.defn
+    async def derive_variations(self, inp: DeriveInput) -> list[AssetInput]:
+        src = Path(inp.check.local_path)
+        facts = await asyncio.to_thread(probe, src)
+        folder = self.settings.data_dir / "creative-spool" / hashlib.sha256(inp.key.encode()).hexdigest()[:16]
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        stem, suffix = Path(inp.check.name).stem, src.suffix
+        made: list[tuple[str, Path]] = []
+        for ratio in inp.variations:
+            out = folder / f"{stem}-{ratio.replace(':', 'x')}-{inp.mode}{suffix}"
+            done = await asyncio.to_thread(variations.aspect_version, src, facts, ratio, out, inp.mode)
+            if done is not None:
+                made.append((f"{stem} [{ratio} {inp.mode}]{suffix}", done))
+            activity.heartbeat({"derived": len(made)})
+        if facts.kind == "video" and inp.thumbnail:
+            made.append((f"{stem} [thumbnail].jpg", await asyncio.to_thread(
+                variations.thumbnail, src, facts, folder / f"{stem}-thumbnail.jpg")))  # fmt: skip
+        if facts.kind == "video" and inp.captions:
+            subtitles = Path(inp.captions)
+            if not await asyncio.to_thread(subtitles.is_file):
+                raise InvalidInput(f"captions: no such file on the worker: {subtitles}")
+            out = folder / f"{stem}-captioned{suffix}"
+            made.append((f"{stem} [captioned]{suffix}", await asyncio.to_thread(
+                variations.burn_captions, src, subtitles, out)))  # fmt: skip
+        tags = [*inp.asset.tags, "derived", f"from:{inp.check.name}"]
+        return [
+            inp.asset.model_copy(update={"path": str(path), "url": None, "name": name, "tags": tags})
+            for name, path in made
+        ]
+
+    @activity.defn
+    async def text_variants(self, inp: TextsInput) -> list[TextChoice]:
+        choices = variations.cta_variants(inp.ad_text, DEFAULT_NG_WORDS, tuple(inp.templates))
+        return [TextChoice(text=c.text, refused=c.refused) for c in choices]
 
     @activity.defn
     async def register_creative(self, inp: RegisterInput) -> int:

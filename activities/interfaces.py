@@ -36,7 +36,15 @@ from models.conversions import (
     ConversionsStaged,
     ConversionStageInput,
 )
-from models.creative_ingest import AssetCheck, InspectAssetInput, RegisterInput
+from models.creative_ingest import (
+    AssetCheck,
+    AssetInput,
+    DeriveInput,
+    InspectAssetInput,
+    RegisterInput,
+    TextChoice,
+    TextsInput,
+)
 from models.daily_report import PlanInput, PulledDay, PullInput, ReportPlan
 from models.entities import (
     CreateAdGroupInput,
@@ -363,6 +371,16 @@ class CreativeIngestOperations:
     @activity.defn
     async def inspect_asset(self, inp: InspectAssetInput) -> AssetCheck:
         """Fetch (URL) and probe the asset: facts, the rules it breaks, its quality score."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def derive_variations(self, inp: DeriveInput) -> list[AssetInput]:
+        """Aspect-ratio versions, a thumbnail, burned-in captions: new assets on the worker's disk."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def text_variants(self, inp: TextsInput) -> list[TextChoice]:
+        """Ad text through the templates, each through the NG-word filter and the length limit."""
         raise NotImplementedError
 
     @activity.defn

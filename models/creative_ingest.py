@@ -41,6 +41,16 @@ class CreativeIngestInput(WorkflowInput):
     campaign_id: str = Field(default="", description="the campaign the pool items are for; empty: any")
     tags: list[str] = Field(default_factory=list, description="added to every asset's tags")
     actor: str = Field(default="CreativeIngest", max_length=128)
+    variations: list[Literal["9:16", "1:1", "16:9"]] = Field(
+        default_factory=list, description="aspect-ratio versions to derive (each checked and uploaded too)"
+    )
+    variation_mode: Literal["pad", "crop"] = "pad"
+    thumbnails: bool = Field(default=False, description="derive a thumbnail image of each video")
+    captions: str | None = Field(default=None, description="a subtitle file (.srt) to burn into each video")
+    cta_templates: list[str] = Field(
+        default_factory=list,
+        description='text variants ("{text} - Shop now"); each passes the NG-word filter',
+    )
 
     def summary(self) -> str:
         return f"Ingest {len(self.assets)} creative(s) for advertiser {self.advertiser_id}"
@@ -50,6 +60,26 @@ class InspectAssetInput(BaseModel):
     advertiser_id: str
     asset: AssetInput
     key: str = Field(description="where a downloaded asset is kept: the workflow's key for it")
+
+
+class DeriveInput(BaseModel):
+    asset: AssetInput
+    check: AssetCheck
+    key: str
+    variations: list[str]
+    mode: str
+    thumbnail: bool
+    captions: str | None
+
+
+class TextsInput(BaseModel):
+    ad_text: str
+    templates: list[str]
+
+
+class TextChoice(BaseModel):
+    text: str
+    refused: str | None = None
 
 
 class RuleFailure(BaseModel):
@@ -81,6 +111,8 @@ class RegisterInput(BaseModel):
 
 class IngestedAsset(BaseModel):
     name: str
+    derived_from: str | None = None
+    texts: list[TextChoice] = Field(default_factory=list, description="text variants and why any was refused")
     state: Literal["uploaded", "refused"]
     kind: str
     score: int
@@ -93,3 +125,6 @@ class IngestedAsset(BaseModel):
 class CreativeIngestResult(BaseModel):
     advertiser_id: str
     assets: list[IngestedAsset] = Field(default_factory=list)
+
+
+DeriveInput.model_rebuild()

@@ -19,11 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.interfaces import CreativeIngestOperations, CreativeUploads
     from models.creative_ingest import (
         AssetCheck,
+        AssetInput,
         CreativeIngestInput,
         CreativeIngestResult,
+        DeriveInput,
         IngestedAsset,
         InspectAssetInput,
         RegisterInput,
+        TextsInput,
     )
     from models.launch import UploadCreativeInput
     from models.workflows import CREATIVE_INGEST
@@ -49,9 +52,13 @@ class CreativeIngest:
         adv, wid = ingest.advertiser_id, workflow.info().workflow_id
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])
         result = self._result = CreativeIngestResult(advertiser_id=adv)
-        for index, asset in enumerate(ingest.assets):
+        derive = bool(ingest.variations or ingest.thumbnails or ingest.captions)
+        queue: list[tuple[AssetInput, str | None]] = [(asset, None) for asset in ingest.assets]
+        index = 0
+        while index < len(queue):  # derived assets join the queue behind their source
+            asset, parent = queue[index]
             key = f"{wid}/asset/{index}"
-            of = f"({index + 1}/{len(ingest.assets)})"
+            of = f"({index + 1}/{len(queue)})"
             workflow.set_current_details(f"**checking** {asset.display_name} {of}")
             check: AssetCheck = await tiktok_activity(
                 CreativeIngestOperations.inspect_asset,
@@ -61,41 +68,64 @@ class CreativeIngest:
                 heartbeat=HEARTBEAT,
             )
             line = IngestedAsset(
-                name=check.name, state="refused", kind=check.kind, score=check.score, reasons=check.reasons,
-                failures=check.failures,
+                name=check.name, derived_from=parent, state="refused", kind=check.kind, score=check.score,
+                reasons=check.reasons, failures=check.failures,
             )  # fmt: skip
             if not check.failures and check.kind in ("video", "image"):
                 workflow.set_current_details(f"**uploading** {check.name} {of}")
-                uploaded = await tiktok_activity(
-                    CreativeUploads.upload_creative,
-                    UploadCreativeInput(
-                        advertiser_id=adv,
-                        key=key,
-                        kind=check.kind,
-                        name=check.name,
-                        path=check.local_path,
-                        actor=ingest.actor,
-                    ),
-                    summary=f"Upload {check.name} to TikTok (once) and wait until processed",
-                    start_to_close=UPLOAD_TIMEOUT,
-                    heartbeat=HEARTBEAT,
-                )
-                line.pool_id = await tiktok_activity(
-                    CreativeIngestOperations.register_creative,
-                    RegisterInput(
-                        advertiser_id=adv,
-                        campaign_id=ingest.campaign_id,
-                        asset=asset,
-                        check=check,
-                        uploaded=uploaded,
-                        tags=ingest.tags,
-                        actor=ingest.actor,
-                    ),
-                    summary=f"Keep {check.name} in the creative pool (waiting for approval)",
-                    start_to_close=timedelta(minutes=2),
-                )
-                line.state, line.creative_id = "uploaded", uploaded.creative_id
+                await self._upload(ingest, asset, check, key, line)
+                if parent is None and derive:
+                    derived = await tiktok_activity(
+                        CreativeIngestOperations.derive_variations,
+                        DeriveInput(
+                            asset=asset, check=check, key=key, variations=list(ingest.variations),
+                            mode=ingest.variation_mode, thumbnail=ingest.thumbnails, captions=ingest.captions,
+                        ),
+                        summary=f"Derive variations of {check.name}",
+                        start_to_close=PROBE_TIMEOUT,
+                        heartbeat=HEARTBEAT,
+                    )  # fmt: skip
+                    queue += [(d, check.name) for d in derived]
             result.assets.append(line)
+            index += 1
         refused = sum(1 for a in result.assets if a.state == "refused")
         workflow.set_current_details(f"**done**: {len(result.assets) - refused} uploaded, {refused} refused")
         return result
+
+    async def _upload(
+        self, ingest: CreativeIngestInput, asset: AssetInput, check: AssetCheck, key: str, line: IngestedAsset
+    ) -> None:
+        """Upload once, keep in the pool, and keep each text variant the NG filter lets through."""
+        assert check.kind in ("video", "image")
+        uploaded = await tiktok_activity(
+            CreativeUploads.upload_creative,
+            UploadCreativeInput(
+                advertiser_id=ingest.advertiser_id, key=key, kind=check.kind, name=check.name,
+                path=check.local_path, actor=ingest.actor,
+            ),
+            summary=f"Upload {check.name} to TikTok (once) and wait until processed",
+            start_to_close=UPLOAD_TIMEOUT,
+            heartbeat=HEARTBEAT,
+        )  # fmt: skip
+        texts = [asset.ad_text]
+        if ingest.cta_templates and asset.ad_text:
+            line.texts = await tiktok_activity(
+                CreativeIngestOperations.text_variants,
+                TextsInput(ad_text=asset.ad_text, templates=ingest.cta_templates),
+                summary=f"Text variants of {asset.ad_text!r} through the NG-word filter",
+                start_to_close=timedelta(minutes=1),
+            )
+            texts += [t.text for t in line.texts if t.refused is None]
+        for text in texts:
+            pool_id = await tiktok_activity(
+                CreativeIngestOperations.register_creative,
+                RegisterInput(
+                    advertiser_id=ingest.advertiser_id, campaign_id=ingest.campaign_id,
+                    asset=asset.model_copy(update={"ad_text": text}), check=check, uploaded=uploaded,
+                    tags=ingest.tags, actor=ingest.actor,
+                ),
+                summary=f"Keep {check.name} in the creative pool (waiting for approval)",
+                start_to_close=timedelta(minutes=2),
+            )  # fmt: skip
+            line.pool_id = line.pool_id or pool_id
+        line.state, line.creative_id = "uploaded", uploaded.creative_id

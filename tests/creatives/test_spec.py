@@ -78,3 +78,30 @@ def test_a_square_image_passes(tmp_path: Path) -> None:
     facts = probe(make_image(tmp_path / "square.png"))
     assert (facts.kind, facts.width, facts.height) == ("image", 640, 640)
     assert failures(facts) == []
+
+
+def test_variations_have_the_asked_shape_and_pass_the_specs(tmp_path: Path) -> None:
+    from creatives.variations import aspect_version, burn_captions, cta_variants, thumbnail
+    from policy.guardrails import DEFAULT_NG_WORDS
+
+    src = make_video(tmp_path / "src.mp4", size="720x1280")
+    facts = probe(src)
+    assert aspect_version(src, facts, "9:16", tmp_path / "same.mp4") is None  # already 9:16
+    for ratio, mode, size in (("1:1", "pad", (720, 720)), ("16:9", "crop", (1280, 720))):
+        made = aspect_version(src, facts, ratio, tmp_path / f"{mode}.mp4", mode=mode)
+        assert made is not None
+        derived = probe(made)
+        assert (derived.width, derived.height) == size and derived.audio_codec == "aac"
+        assert failures(derived) == []
+    thumb = probe(thumbnail(src, facts, tmp_path / "thumb.jpg"))
+    assert (thumb.kind, thumb.width, thumb.height) == ("image", 720, 1280)
+    subtitles = tmp_path / "captions.srt"
+    subtitles.write_text("1\n00:00:00,000 --> 00:00:04,000\nSpring is here\n")
+    captioned = probe(burn_captions(src, subtitles, tmp_path / "captioned.mp4"))
+    assert failures(captioned) == [] and captioned.duration and captioned.duration > 4.5
+    texts = cta_variants("Miracle cream", DEFAULT_NG_WORDS) + cta_variants("Spring sale", DEFAULT_NG_WORDS)
+    assert all(
+        v.refused and "miracle" in v.refused for v in texts[:3]
+    )  # the NG filter applies to generated text
+    assert [v.text for v in texts[3:] if v.refused is None] == [
+        "Spring sale - Shop now", "Spring sale. Limited time only", "New: Spring sale"]  # fmt: skip

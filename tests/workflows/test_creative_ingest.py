@@ -81,3 +81,52 @@ def test_the_cli_refuses_bad_input_by_field(tmp_path: Path) -> None:
     run = cli({"TTADS_DATA_DIR": str(tmp_path)})
     answer = run("creatives", "ingest", "clip.mp4", "--advertiser", "not-digits")
     assert answer.exit_code == 2 and "advertiser_id" in answer.output
+
+
+async def test_variations_are_derived_checked_uploaded_and_linked(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, tmp_path: Path
+) -> None:
+    await connect_advertiser(store, cipher, DEMO_ADVERTISER, DEMO_TOKEN)
+    tag = uuid.uuid4().hex[:6]
+    source = make_video(tmp_path / f"launch-{tag}.mp4", size="720x1280")
+    captions = tmp_path / "captions.srt"
+    captions.write_text("1\n00:00:00,000 --> 00:00:04,000\nSpring is here\n")
+    job = {
+        "advertiser_id": DEMO_ADVERTISER,
+        "assets": [{"path": str(source), "ad_text": "Spring is here"}],
+        "variations": ["9:16", "1:1"],
+        "thumbnails": True,
+        "captions": str(captions),
+        "cta_templates": ["{text} - Shop now", "{text}: guaranteed results"],
+    }
+    async with running_worker(
+        ts_env.client, store, cipher, fresh_simulator.base_url, data_dir=tmp_path
+    ) as tq:
+        result: CreativeIngestResult = await ts_env.client.execute_workflow(
+            CreativeIngest.run, job, id=f"ingest-{tag}", task_queue=tq, result_type=CreativeIngestResult
+        )
+    names = [(a.name, a.derived_from, a.state, a.kind) for a in result.assets]
+    assert names == [
+        (source.name, None, "uploaded", "video"),
+        (f"launch-{tag} [1:1 pad].mp4", source.name, "uploaded", "video"),  # 9:16 already: not derived
+        (f"launch-{tag} [thumbnail].jpg", source.name, "uploaded", "image"),
+        (f"launch-{tag} [captioned].mp4", source.name, "uploaded", "video"),
+    ]  # fmt: skip
+    texts = result.assets[0].texts
+    assert [(t.text, t.refused is None) for t in texts] == [
+        ("Spring is here - Shop now", True), ("Spring is here: guaranteed results", False)]  # fmt: skip
+    async with store.session() as session:
+        rows = (
+            (await session.execute(select(PoolCreativeRow).where(col(PoolCreativeRow.source).contains(tag))))
+            .scalars()
+            .all()
+        )
+    by_text = sorted((r.kind, r.ad_text) for r in rows if r.creative_id == result.assets[0].creative_id)
+    assert by_text == [
+        ("video", "Spring is here"),
+        ("video", "Spring is here - Shop now"),
+    ]  # NG text not kept
+    derived = [r for r in rows if "derived" in r.tags]
+    assert len({r.creative_id for r in derived}) == 3 and all(
+        f"from:{source.name}" in r.tags for r in derived
+    )
