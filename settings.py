@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=396, ge=30)  # 13 months (section 16): leads, events, alerts
     conversion_batch: int = Field(default=1000, ge=1, le=1000)  # Events API: up to 1,000 per request
 
+    # The read-only dashboard (python -m dashboard; make demo starts it).
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8080
+    dashboard_secret: SecretStr | None = None  # default: derived from the change log's key
+
     log_level: str = "INFO"
 
     @field_validator("database_url")

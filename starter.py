@@ -23,6 +23,7 @@ from cli.audiences import audience_app
 from cli.common import console, masked_url
 from cli.creatives import creatives_app
 from cli.daily_report import daily_report_app
+from cli.dashboard import dashboard_app
 from cli.experiments import experiments_app
 from cli.privacy import privacy_app
 from cli.recovery import alerts, recovery_app
@@ -48,6 +49,7 @@ app.add_typer(recovery_app, name="recovery")
 app.add_typer(audience_app, name="audience")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(daily_report_app, name="daily-report")
+app.add_typer(dashboard_app, name="dashboard")
 app.command()(alerts)
 app.command()(templates_cli.launch)
 app.command()(runs.dev)

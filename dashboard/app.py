@@ -1,0 +1,117 @@
+"""The dashboard's HTTP app: a login link sets a signed session cookie; every page checks it
+and shows only the advertisers of the user's tenants (section 15 roles: any role reads,
+nobody edits). Plotly's JavaScript is served from the installed package."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+
+import plotly.offline
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from dashboard import data, pages
+from dashboard.auth import COOKIE, dashboard_key, session_cookie, user_from_login, user_from_session
+from models.tables import AdvertiserRow
+from reporting.export import write
+from settings import Settings
+from store import Store, warehouse
+
+
+@cache
+def plotly_js() -> str:
+    return str(plotly.offline.get_plotlyjs())
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    key = dashboard_key(settings)
+    owned = store is None
+    store = store or Store(settings.effective_database_url)
+    ui = f"http://localhost:{settings.temporal_ui_port}"
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await store.dispose()
+
+    app = FastAPI(title="tiktok-ads dashboard", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    def user_of(request: Request) -> str:
+        user = user_from_session(key, request.cookies.get(COOKIE))
+        if user is None:
+            raise HTTPException(status_code=303, headers={"Location": "/login"})
+        return user
+
+    async def advertiser_for(user: str, advertiser_id: str) -> AdvertiserRow:
+        async with store.session() as session:
+            visible = {a.advertiser_id: a for a in await data.visible_advertisers(session, user)}
+        if advertiser_id not in visible:
+            raise HTTPException(
+                status_code=403, detail=f"{user} has no role in advertiser {advertiser_id}'s tenant"
+            )
+        return visible[advertiser_id]
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/static/plotly.min.js")
+    async def plotly_script() -> Response:
+        return Response(
+            plotly_js(), media_type="application/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login(token: str | None = None) -> Response:
+        if token is None:
+            text = "Ask an administrator for a login link: <code>starter.py dashboard link USER</code>."
+            return HTMLResponse(
+                pages.layout("Log in", None, f"<h1>Log in</h1><p>{text}</p>"), status_code=401
+            )
+        user = user_from_login(key, token)
+        if user is None:
+            body = "<h1>Log in</h1><p>This link is not valid or has expired.</p>"
+            return HTMLResponse(pages.layout("Log in", None, body), status_code=401)
+        answer = RedirectResponse("/", status_code=303)
+        answer.set_cookie(COOKIE, session_cookie(key, user), httponly=True, samesite="lax", max_age=12 * 3600)
+        return answer
+
+    @app.get("/logout")
+    async def logout() -> Response:
+        answer = RedirectResponse("/login", status_code=303)
+        answer.delete_cookie(COOKIE)
+        return answer
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home(request: Request) -> str:
+        user = user_of(request)
+        async with store.session() as session:
+            return pages.advertisers_page(user, await data.visible_advertisers(session, user))
+
+    @app.get("/a/{advertiser_id}", response_class=HTMLResponse)
+    async def advertiser(advertiser_id: str, request: Request, days: int = 14) -> str:
+        user = user_of(request)
+        row = await advertiser_for(user, advertiser_id)
+        async with store.session() as session:
+            overview = await data.overview(session, row, days=max(1, min(days, 90)))
+        return pages.overview_page(user, overview, ui)
+
+    @app.get("/a/{advertiser_id}/export.{fmt}")
+    async def export(advertiser_id: str, fmt: str, request: Request, days: int = 31) -> Response:
+        user = user_of(request)
+        if fmt not in ("csv", "xlsx"):
+            raise HTTPException(status_code=404, detail="export as .csv or .xlsx")
+        row = await advertiser_for(user, advertiser_id)
+        async with store.session() as session:
+            overview = await data.overview(session, row, days=max(1, min(days, 366)))
+            rows = await warehouse.rows_between(session, advertiser_id, overview.first, overview.last)
+        folder = Path(tempfile.mkdtemp(prefix="ttads-export-"))
+        path = write(rows, folder / f"tiktok-{advertiser_id}-{overview.first}-{overview.last}.{fmt}")
+        return FileResponse(path, filename=path.name)
+
+    return app
