@@ -30,11 +30,12 @@ from models.workflows import (
     AdvertiserSyncInput,
     AdvertiserSyncResult,
     TokenRefreshInput,
+    daily_report_schedule_id,
     optimize_schedule_id,
     sync_id,
     token_refresh_id,
 )
-from schedules import ensure_optimization_schedule
+from schedules import ensure_daily_report_schedule, ensure_optimization_schedule
 from settings import Settings
 from simulator import DEMO_ACCESS_TOKEN, DEMO_ADVERTISER_ID
 from store import Store, pool
@@ -158,6 +159,21 @@ def start_receiver(settings: Settings) -> subprocess.Popen[bytes]:
     return spawn(args, settings.webhook_host, settings.webhook_port, "webhook receiver")
 
 
+def start_dashboard(settings: Settings) -> subprocess.Popen[bytes]:
+    """The read-only dashboard (``python -m dashboard``) on its port, as its own process."""
+    if port_open(settings.dashboard_host, settings.dashboard_port):
+        raise StackError(f"port {settings.dashboard_port} is already in use: is a dashboard running?")
+    args = [sys.executable, "-m", "dashboard"]
+    return spawn(args, settings.dashboard_host, settings.dashboard_port, "dashboard")
+
+
+def dashboard_link(settings: Settings, user: str) -> str:
+    from dashboard.auth import dashboard_key, login_token
+
+    token = login_token(dashboard_key(settings), user, minutes=24 * 60)
+    return f"http://{settings.dashboard_host}:{settings.dashboard_port}/login?token={token}"
+
+
 DEMO_TENANT = "demo"
 DEMO_PEOPLE = (
     ("olivia@demo.example", "Operator"),
@@ -226,6 +242,11 @@ async def run_demo(settings: Settings) -> AdvertiserSyncResult:
         f"{result.videos.fetched} videos, {result.images.fetched} images"
     )
     await start_optimization(client, settings)
+    await ensure_daily_report_schedule(client, settings, DEMO_ADVERTISER_ID)
+    await client.get_schedule_handle(daily_report_schedule_id(DEMO_ADVERTISER_ID)).trigger()
+    console.print(
+        f"Dashboard (read only; the daily report fills it): {dashboard_link(settings, 'ada@demo.example')}"
+    )
     return result
 
 
@@ -301,6 +322,7 @@ async def _serve(settings: Settings) -> None:
         f"Temporal UI {settings.temporal_ui_url} | simulator http://{settings.simulator_host}:"
         f"{settings.simulator_port} | webhooks http://{settings.webhook_host}:{settings.webhook_port}"
         f" | metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        f" | dashboard http://{settings.dashboard_host}:{settings.dashboard_port}"
         " | Ctrl-C to stop"
     )
     await stop.wait()
@@ -333,6 +355,7 @@ def run_dev_stack(settings: Settings) -> None:
     try:
         procs.append((start_simulator(settings), "simulator"))
         procs.append((start_receiver(settings), "webhook receiver"))
+        procs.append((start_dashboard(settings), "dashboard"))
         asyncio.run(_serve(settings))
     except KeyboardInterrupt:
         pass
