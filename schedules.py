@@ -47,20 +47,33 @@ PRIOR_EVERY = timedelta(days=1)
 CATCHUP = timedelta(hours=1)
 
 
+def advertiser_action(
+    settings: Settings, workflow_type: str, inp: object, workflow_id: str, advertiser_id: str, summary: str
+) -> ScheduleActionStartWorkflow:
+    """Start ``workflow_type`` with ``inp`` on the task queue, tagged with the advertiser (the
+    search attribute operators filter by) and a summary for the Web UI."""
+    return ScheduleActionStartWorkflow(
+        workflow_type,
+        inp,
+        id=workflow_id,
+        task_queue=settings.task_queue,
+        typed_search_attributes=TypedSearchAttributes([SearchAttributePair(ADVERTISER_ID, advertiser_id)]),
+        static_summary=summary,
+    )
+
+
 def optimization_schedule(
     settings: Settings, advertiser_id: str, cycle: CycleSettings, every: timedelta, paused: bool
 ) -> Schedule:
     inp = OptimizationCycleInput(advertiser_id=advertiser_id, settings=cycle)
     return Schedule(
-        action=ScheduleActionStartWorkflow(
+        action=advertiser_action(
+            settings,
             OPTIMIZATION_CYCLE,
             inp,
-            id=optimize_schedule_id(advertiser_id),
-            task_queue=settings.task_queue,
-            typed_search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(ADVERTISER_ID, advertiser_id)]
-            ),
-            static_summary=inp.summary(),
+            optimize_schedule_id(advertiser_id),
+            advertiser_id,
+            inp.summary(),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
@@ -88,12 +101,12 @@ async def ensure_optimization_schedule(
     them in line with these settings; True if the cycle's schedule was created."""
     cycle = cycle or CycleSettings()
     priors = PriorFitInput(advertiser_id=advertiser_id, target_cpa=cycle.target_cpa)
-    await _ensure(client, prior_schedule_id(advertiser_id), prior_schedule(settings, priors, paused))
+    await ensure_schedule(client, prior_schedule_id(advertiser_id), prior_schedule(settings, priors, paused))
     schedule = optimization_schedule(settings, advertiser_id, cycle, every, paused)
-    return await _ensure(client, optimize_schedule_id(advertiser_id), schedule)
+    return await ensure_schedule(client, optimize_schedule_id(advertiser_id), schedule)
 
 
-async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     """Create the schedule, or update it in place keeping an operator's pause; True if created."""
     try:
         await client.create_schedule(schedule_id, schedule)
@@ -111,15 +124,13 @@ async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
 def prior_schedule(settings: Settings, inp: PriorFitInput, paused: bool) -> Schedule:
     """``PriorFit`` once a day: the priors change slowly, and a fit takes tens of seconds."""
     return Schedule(
-        action=ScheduleActionStartWorkflow(
+        action=advertiser_action(
+            settings,
             PRIOR_FIT,
             inp,
-            id=prior_schedule_id(inp.advertiser_id),
-            task_queue=settings.task_queue,
-            typed_search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(ADVERTISER_ID, inp.advertiser_id)]
-            ),
-            static_summary=f"Fit the hierarchical priors of advertiser {inp.advertiser_id}",
+            prior_schedule_id(inp.advertiser_id),
+            inp.advertiser_id,
+            f"Fit the hierarchical priors of advertiser {inp.advertiser_id}",
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=PRIOR_EVERY)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
@@ -181,15 +192,13 @@ def daily_report_schedule(settings: Settings, inp: DailyReportInput, hour_utc: i
     """``DailyReport`` once a day at ``hour_utc`` (default 01:00 UTC, 10:00 JST: the day before
     is complete in Japan's time zone and mostly settled)."""
     return Schedule(
-        action=ScheduleActionStartWorkflow(
+        action=advertiser_action(
+            settings,
             DAILY_REPORT,
             inp,
-            id=daily_report_schedule_id(inp.advertiser_id),
-            task_queue=settings.task_queue,
-            typed_search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(ADVERTISER_ID, inp.advertiser_id)]
-            ),
-            static_summary=inp.summary(),
+            daily_report_schedule_id(inp.advertiser_id),
+            inp.advertiser_id,
+            inp.summary(),
         ),
         spec=ScheduleSpec(cron_expressions=[f"0 {hour_utc} * * *"]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
@@ -205,4 +214,4 @@ async def ensure_daily_report_schedule(
     """Create ``daily-report-<advertiser>`` or bring it in line; True if created."""
     inp = DailyReportInput(advertiser_id=advertiser_id)
     schedule = daily_report_schedule(settings, inp, hour_utc)
-    return await _ensure(client, daily_report_schedule_id(advertiser_id), schedule)
+    return await ensure_schedule(client, daily_report_schedule_id(advertiser_id), schedule)

@@ -21,16 +21,14 @@ from temporalio.client import (
     SchedulePolicy,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from audiences.cron import Cron
 from models.audiences import AudienceSyncInput, audience_schedule_id
 from models.privacy import RetentionPurgeInput
-from models.workflows import ADVERTISER_ID, AUDIENCE_SYNC, RETENTION_PURGE, RETENTION_SCHEDULE
+from models.workflows import AUDIENCE_SYNC, RETENTION_PURGE, RETENTION_SCHEDULE
+from schedules import advertiser_action, ensure_schedule
 from settings import Settings
 
 CATCHUP = timedelta(hours=1)
@@ -42,15 +40,8 @@ def audience_schedule(settings: Settings, inp: AudienceSyncInput, cron: Cron, ti
     if cron.note:
         note += f"; {cron.note}"
     return Schedule(
-        action=ScheduleActionStartWorkflow(
-            AUDIENCE_SYNC,
-            inp,
-            id=audience_schedule_id(inp.job_id),
-            task_queue=settings.task_queue,
-            typed_search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(ADVERTISER_ID, inp.advertiser_id)]
-            ),
-            static_summary=inp.summary(),
+        action=advertiser_action(
+            settings, AUDIENCE_SYNC, inp, audience_schedule_id(inp.job_id), inp.advertiser_id, inp.summary()
         ),
         spec=ScheduleSpec(
             cron_expressions=[cron.expression] if cron.expression else [], time_zone_name=time_zone
@@ -66,18 +57,7 @@ async def ensure_audience_schedule(
     """Create the job's schedule or bring it in line (keeping a pause); True if created."""
     assert inp.job_id is not None
     schedule = audience_schedule(settings, inp, cron, time_zone)
-    schedule_id = audience_schedule_id(inp.job_id)
-    try:
-        await client.create_schedule(schedule_id, schedule)
-        return True
-    except ScheduleAlreadyRunningError:
-
-        def replace(update: ScheduleUpdateInput) -> ScheduleUpdate:
-            schedule.state.paused = update.description.schedule.state.paused
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(schedule_id).update(replace)
-        return False
+    return await ensure_schedule(client, audience_schedule_id(inp.job_id), schedule)
 
 
 async def ensure_retention_schedule(client: Client, settings: Settings) -> None:
