@@ -67,7 +67,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         )
 
     @app.get("/login", response_class=HTMLResponse)
-    async def login(token: str | None = None) -> Response:
+    async def login(token: str | None = None, next: str = "/") -> Response:
         if token is None:
             text = "Ask an administrator for a login link: <code>starter.py dashboard link USER</code>."
             return HTMLResponse(
@@ -77,7 +77,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if user is None:
             body = "<h1>Log in</h1><p>This link is not valid or has expired.</p>"
             return HTMLResponse(pages.layout("Log in", None, body), status_code=401)
-        answer = RedirectResponse("/", status_code=303)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"  # this site only
+        answer = RedirectResponse(target, status_code=303)
         answer.set_cookie(COOKIE, session_cookie(key, user), httponly=True, samesite="lax", max_age=12 * 3600)
         return answer
 
