@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8080
     dashboard_secret: SecretStr | None = None  # default: derived from the change log's key
+    # Approvals made in the dashboard are signed with this service key (`users key create NAME
+    # --service dashboard`), as Slack button presses are with the receiver's.
+    dashboard_approval_key: SecretStr | None = None
+    dashboard_approval_key_id: str | None = None
 
     log_level: str = "INFO"
 

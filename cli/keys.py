@@ -3,7 +3,8 @@
 ``create USER`` makes an Ed25519 key pair, registers the public key and writes the private
 one to the user's credential file (mode 600): ``$TTADS_CREDENTIALS_DIR/<user>.json``,
 default ``~/.config/ttads/credentials/``. ``approve``/``reject --as USER`` sign with it.
-``create --service slack`` makes the receiver's key for Slack buttons instead.
+``create --service slack`` makes the receiver's key for Slack buttons instead, ``--service
+dashboard`` the dashboard's.
 """
 
 from __future__ import annotations
@@ -59,12 +60,14 @@ def create(
     user: Annotated[
         str, typer.Argument(help="the approver (as in users grant), or a name for a service key")
     ],
-    service: Annotated[str | None, typer.Option(help="slack: the receiver's key for Slack buttons")] = None,
+    service: Annotated[
+        str | None, typer.Option(help="slack or dashboard: a service's key for approvals made through it")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="where to write the private key")] = None,
 ) -> None:
     """Make a key pair: the public key goes to the store, the private key to a file only you read."""
-    if service not in (None, "slack"):
-        err.print(f"service: only slack signs approvals for others, not {service!r}")
+    if service not in (None, "slack", "dashboard"):
+        err.print(f"service: only slack and dashboard sign approvals for others, not {service!r}")
         raise typer.Exit(EXIT_BAD_INPUT)
     private, public = new_key()
 

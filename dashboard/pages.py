@@ -4,13 +4,15 @@ the app serves from the ``plotly`` package (nothing loads from the internet)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from dashboard.approvals import Waiting
 from dashboard.data import Overview
 from models.tables import AdvertiserRow
 
@@ -46,7 +48,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
-    if isinstance(value, str) and value.startswith("<a "):  # links built here, from escaped parts
+    if isinstance(value, str) and value.startswith(("<a ", "<form ")):  # built here, from escaped parts
         return value
     return escape("" if value is None else str(value))
 
@@ -63,7 +65,40 @@ def _figure(fig: go.Figure, div: str) -> str:
     return f"<div class='chart'>{html}</div>"
 
 
-def overview_page(user: str, o: Overview, temporal_ui: str) -> str:
+@dataclass(frozen=True)
+class Decisions:
+    """What waits for approval (None: Temporal unreachable), whether this user may decide, the
+    form token for a workflow, and what the last decision said."""
+
+    pending: list[Waiting] | None
+    may_approve: bool
+    token: Callable[[str], str]
+    said: str | None = None
+
+
+def _decisions(o: Overview, d: Decisions, run: Callable[[str | None], str]) -> str:
+    if d.pending is None:
+        return "<p class='muted'>Temporal cannot be reached: pending approvals are not shown.</p>"
+    said = f"<p id='said'><b>{escape(d.said)}</b></p>" if d.said else ""
+    rows = []
+    for w in d.pending:
+        action = ""
+        if d.may_approve:
+            action = "".join(
+                f"<form method='post' action='/a/{escape(o.advertiser_id)}/decide' style='display:inline'>"
+                f"<input type='hidden' name='workflow_id' value='{escape(w.workflow_id)}'>"
+                f"<input type='hidden' name='token' value='{d.token(w.workflow_id)}'>"
+                f"<input type='hidden' name='decision' value='{verb}'>"
+                f"<input name='reason' placeholder='reason' size='16'> <button>{verb}</button></form> "
+                for verb in ("approve", "reject")
+            )
+        rows.append(
+            (run(w.workflow_id), w.workflow_type, w.state, w.waiting_for, ", ".join(w.eligible_now), action)
+        )
+    return said + table(("run", "type", "state", "waiting for", "may decide now", ""), rows)
+
+
+def overview_page(user: str, o: Overview, temporal_ui: str, decisions: Decisions | None = None) -> str:
     spend, conv = o.total("spend"), o.total("conversions")
     clicks, impressions = o.total("clicks"), o.total("impressions")
     kpis = [("spend", f"{spend:,.2f}"), ("conversions", f"{conv:,.0f}"),
@@ -131,6 +166,7 @@ def overview_page(user: str, o: Overview, temporal_ui: str) -> str:
     ]
     alerts = [(str(a.created_at)[:19], a.level, a.kind, a.title) for a in o.alerts]
     sections = [
+        ("Waiting for approval", _decisions(o, decisions, run) if decisions else ""),
         (
             "Campaigns",
             table(("campaign", "name", "spend", "impressions", "clicks", "conversions", "CPA"), campaigns),
@@ -155,6 +191,6 @@ def overview_page(user: str, o: Overview, temporal_ui: str) -> str:
         f"<p class='muted'>{o.first} to {o.last}</p><div class='kpis'>{cards}</div>"
         f"<div class='charts'>{charts}</div>{exports}"
         + "".join(f"<h2>{escape(title)}</h2>{content}" for title, content in sections)
-        + "<p class='muted'>Read only: approvals are made with <code>starter.py approve</code> (signed).</p>"
+        + "<p class='muted'>Nothing is edited here; approvals are signed for the approver who makes them.</p>"
     )
     return layout(o.name, user, body)
