@@ -15,6 +15,7 @@ from temporalio import activity
 from activities.context import Dependencies
 from activities.interfaces import CreativeIngestOperations
 from creatives import variations
+from creatives.ocr import screen_text
 from creatives.probe import probe
 from creatives.spec import failures, score
 from models.creative_ingest import (
@@ -77,11 +78,13 @@ class CreativeIngestActivities(CreativeIngestOperations):
         facts = await asyncio.to_thread(probe, path)
         failed = failures(facts)
         points, reasons = score(facts, failed)
+        seen = await asyncio.to_thread(screen_text, path, facts) if facts.kind != "unknown" else None
+        on_screen = {"on_screen_text": seen.text, "ocr": seen.skipped or "read"} if seen else {}
         return AssetCheck(
             name=inp.asset.display_name,
             kind="video" if facts.kind == "video" else "image" if facts.kind == "image" else "unknown",
             local_path=str(path),
-            facts={k: v for k, v in asdict(facts).items() if k != "path"},
+            facts={**{k: v for k, v in asdict(facts).items() if k != "path"}, **on_screen},
             failures=[RuleFailure(rule=f.rule, detail=f.detail) for f in failed],
             score=points,
             reasons=reasons,

@@ -105,3 +105,26 @@ def test_variations_have_the_asked_shape_and_pass_the_specs(tmp_path: Path) -> N
     )  # the NG filter applies to generated text
     assert [v.text for v in texts[3:] if v.refused is None] == [
         "Spring sale - Shop now", "Spring sale. Limited time only", "New: Spring sale"]  # fmt: skip
+
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def test_on_screen_text_is_read_or_the_skip_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from creatives import ocr
+
+    image = tmp_path / "sale.png"
+    drawn = f"drawtext=fontfile={FONT}:text='SPRING SALE':fontsize=90:fontcolor=black:x=60:y=300"
+    if FONT.is_file():
+        subprocess.run([ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=white:size=720x720",
+                        "-vf", drawn, "-frames:v", "1", str(image)], check=True)  # fmt: skip
+    else:
+        make_image(image, "720x720")
+    facts = probe(image)
+    if shutil.which("tesseract") and FONT.is_file():
+        assert ocr.screen_text(image, facts).text == "SPRING SALE"
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: None)
+    missing = ocr.screen_text(image, facts)
+    assert missing.text is None and missing.skipped and "tesseract is not installed" in missing.skipped
