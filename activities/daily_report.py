@@ -7,6 +7,7 @@ import asyncio
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import col, select
 from temporalio import activity
 
 from activities.context import Dependencies
@@ -18,15 +19,18 @@ from models.daily_report import (
     FINAL_AFTER_HOURS,
     ID_DIMENSION,
     METRICS,
+    Fatigue,
     PlanInput,
     PulledDay,
     PullInput,
     ReportPlan,
 )
+from models.tables import AdRow
 from models.warehouse_tables import DailyStatRow
+from reporting.creative_metrics import fatigued
 from reporting.parquet import write_day
 from settings import Settings
-from store import warehouse
+from store import pool, warehouse
 
 
 def is_final(day: date, now: datetime) -> bool:
@@ -113,3 +117,19 @@ class DailyReportActivities(DailyReportOperations):
             spend=round(sum(s.spend for s in stats), 2),
             conversions=sum(s.conversions for s in stats),
         )
+
+    @activity.defn
+    async def mark_fatigue(self, inp: PlanInput) -> Fatigue:
+        """Pool creatives of ads gone stale leave the pool's pickable set (state ``fatigued``)."""
+        day = inp.day or date.today()
+        async with self.deps.store.session() as session:
+            rows = await warehouse.rows_between(
+                session, inp.advertiser_id, day - timedelta(days=13), day, "ad"
+            )
+            ads = fatigued(rows)
+            if not ads:
+                return Fatigue()
+            mirror = (await session.execute(select(AdRow).where(col(AdRow.ad_id).in_(ads)))).scalars().all()
+            creatives = {c for ad in mirror for c in (ad.video_id, *ad.image_ids) if c}
+            retired = await pool.retire(session, inp.advertiser_id, creatives, "fatigued")
+        return Fatigue(ads=ads, pool_ids=retired)

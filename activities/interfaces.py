@@ -45,7 +45,7 @@ from models.creative_ingest import (
     TextChoice,
     TextsInput,
 )
-from models.daily_report import PlanInput, PulledDay, PullInput, ReportPlan
+from models.daily_report import Fatigue, PlanInput, PulledDay, PullInput, ReportPlan
 from models.entities import (
     CreateAdGroupInput,
     CreateAdInput,
@@ -362,6 +362,11 @@ class DailyReportOperations:
     @activity.defn
     async def pull_report_day(self, inp: PullInput) -> PulledDay:
         """One level's day by async report task into ``daily_stat`` and a Parquet file."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def mark_fatigue(self, inp: PlanInput) -> Fatigue:
+        """Ads whose CTR fell well below their early CTR: their pool creatives become ``fatigued``."""
         raise NotImplementedError
 
 

@@ -75,6 +75,13 @@ class PulledDay(BaseModel):
     conversions: float = 0.0
 
 
+class Fatigue(BaseModel):
+    """Ads whose CTR fell well below their early CTR, and the pool items retired with them."""
+
+    ads: list[str] = Field(default_factory=list)
+    pool_ids: list[int] = Field(default_factory=list)
+
+
 class DailyReportResult(BaseModel):
     advertiser_id: str
     target: date
@@ -82,3 +89,4 @@ class DailyReportResult(BaseModel):
     spend: float = 0.0
     conversions: float = 0.0
     cpa: float | None = None
+    fatigue: Fatigue | None = None

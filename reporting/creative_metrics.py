@@ -70,3 +70,27 @@ def creative_metrics(
             )
         )
     return sorted(out, key=lambda m: (-(m.conversion_share or 0), m.ad_id))
+
+
+def fatigued(
+    rows: Sequence[DailyStatRow],
+    *,
+    recent_days: int = 3,
+    drop: float = 0.4,
+    min_recent_impressions: float = 2000,
+    early_impressions: int = EARLY_IMPRESSIONS,
+) -> list[str]:
+    """Ads whose CTR over their last ``recent_days`` days fell by ``drop`` or more from their
+    early CTR, on enough recent impressions to tell (creative fatigue)."""
+    lines = {m.ad_id: m for m in creative_metrics(rows, early_impressions)}
+    days = sorted({r.day for r in rows if r.level == "ad"})
+    recent = set(days[-recent_days:])
+    out = []
+    for ad_id, metrics in lines.items():
+        last = [r for r in rows if r.level == "ad" and r.object_id == ad_id and r.day in recent]
+        impressions = sum(r.impressions for r in last)
+        if metrics.early_ctr is None or impressions < min_recent_impressions:
+            continue
+        if sum(r.clicks for r in last) / impressions <= metrics.early_ctr * (1 - drop):
+            out.append(ad_id)
+    return sorted(out)

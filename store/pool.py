@@ -13,8 +13,9 @@ from models.recovery import PoolCreative
 from models.recovery_tables import PoolCreativeRow
 
 # uploaded: ingested and on TikTok, waiting for an operator's approval (CreativeIngest);
-# approved: pickable as a replacement; rejected: failed review; archived: never picked.
-STATES = ("uploaded", "approved", "rejected", "archived")
+# approved: pickable as a replacement; rejected: failed review; fatigued: its ads' CTR fell
+# well below their early CTR (the daily report); archived: never picked.
+STATES = ("uploaded", "approved", "rejected", "fatigued", "archived")
 
 
 async def add(session: AsyncSession, row: PoolCreativeRow) -> PoolCreativeRow:
@@ -97,3 +98,25 @@ async def mark_used(session: AsyncSession, pool_id: int, ad_id: str, *, rejected
         row.state = "rejected"
     session.add(row)
     await session.flush()
+
+
+async def retire(session: AsyncSession, advertiser_id: str, creative_ids: set[str], state: str) -> list[int]:
+    """Move the advertiser's pickable (or uploaded) items of these creatives to ``state``; their ids."""
+    if not creative_ids:
+        return []
+    rows = (
+        (
+            await session.execute(
+                select(PoolCreativeRow).where(
+                    col(PoolCreativeRow.advertiser_id) == advertiser_id,
+                    col(PoolCreativeRow.creative_id).in_(sorted(creative_ids)),
+                    col(PoolCreativeRow.state).in_(("approved", "uploaded")),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for row in rows:
+        row.state = state
+    return sorted(int(r.id or 0) for r in rows)

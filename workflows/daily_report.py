@@ -66,6 +66,13 @@ class DailyReport:
         if target:
             result.spend, result.conversions = target[0].spend, target[0].conversions
             result.cpa = round(result.spend / result.conversions, 2) if result.conversions else None
+        if workflow.patched("creative-fatigue") and "ad" in report.levels:
+            result.fatigue = await tiktok_activity(
+                DailyReportOperations.mark_fatigue,
+                PlanInput(advertiser_id=adv, day=plan.target, lookback_days=report.lookback_days),
+                summary="Retire the pool creatives of ads whose CTR fell well below their early CTR",
+                start_to_close=timedelta(minutes=2),
+            )
         if report.summary_alert:
             cpa = f"{result.cpa:.2f}" if result.cpa is not None else "-"
             await send_alert(

@@ -143,3 +143,54 @@ def test_creative_metrics_from_the_warehouse_rows() -> None:
     assert v.conversion_share == 3 / 4 and i.conversion_share == 1 / 4
     assert i.hook_rate is None and i.early_ctr == 10 / 2000
     assert [m.ad_id for m in creative_metrics(rows)] == ["v", "i"]  # best share first
+
+
+async def test_fatigued_ads_retire_their_pool_creatives(store: Store, cipher: TokenCipher) -> None:
+    """An ad whose recent CTR fell 40 % or more below its early CTR is fatigued; its approved
+    pool creative leaves the pickable set, the fresh ad's stays."""
+    from pydantic import SecretStr
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.context import Dependencies
+    from activities.daily_report import DailyReportActivities
+    from models.daily_report import PlanInput
+    from models.recovery_tables import PoolCreativeRow
+    from models.tables import AdRow
+    from models.warehouse_tables import DailyStatRow
+    from reporting.creative_metrics import fatigued
+    from settings import Settings
+    from store import pool
+
+    adv, tag = "7888000000000000001", uuid.uuid4().hex[:6]
+    stale, fresh = f"19{tag}1", f"19{tag}2"
+    rows = []
+    for n, day in enumerate(["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04", "2024-05-05"]):
+        stale_clicks = 30 if n < 2 else 12  # 3.0 % early, 1.2 % over the last three days
+        common = {"level": "ad", "day": day, "advertiser_id": adv, "impressions": 1000}
+        rows += [
+            DailyStatRow(object_id=stale, clicks=stale_clicks, **common),
+            DailyStatRow(object_id=fresh, clicks=25, **common),
+        ]
+    assert fatigued(rows) == [stale]
+    async with store.session() as session:
+        session.add_all(rows)
+        for ad_id, which in ((stale, "stale"), (fresh, "fresh")):
+            ids = {"advertiser_id": adv, "adgroup_id": "1", "campaign_id": "1"}
+            session.add(AdRow(ad_id=ad_id, name=which, video_id=f"v-{tag}-{which}", **ids))
+            item = PoolCreativeRow(
+                advertiser_id=adv, creative_id=f"v-{tag}-{which}", ad_text=which, added_by="ada"
+            )
+            await pool.add(session, item)
+    deps = Dependencies.build(Settings(change_log_key=SecretStr("k")), store=store, cipher=cipher)
+    acts = DailyReportActivities(deps)
+    try:
+        result = await ActivityEnvironment().run(
+            acts.mark_fatigue, PlanInput(advertiser_id=adv, day=date(2024, 5, 5), lookback_days=0)
+        )
+    finally:
+        await deps.tiktok.aclose()
+        await deps.oauth.aclose()
+    assert result.ads == [stale] and len(result.pool_ids) == 1
+    async with store.session() as session:
+        states = {r.creative_id: r.state for r in await pool.items(session, adv)}
+    assert states[f"v-{tag}-stale"] == "fatigued" and states[f"v-{tag}-fresh"] == "approved"
