@@ -36,9 +36,11 @@ async def seeded(store: Store) -> AsyncIterator[dict[str, str]]:
         for i, day in enumerate(("2024-03-01", "2024-03-02", "2024-03-03")):
             numbers = {"day": day, "advertiser_id": ids["adv"], "spend": 100.0 + i, "impressions": 10000,
                        "clicks": 200, "conversions": 4}  # fmt: skip
-            session.add(DailyStatRow(level="campaign", object_id="17001", name="Spring", **numbers))
+            evil = "Spring <script>alert(1)</script>"  # names come from TikTok: never trusted as HTML
+            campaign_id, ad_id = f"17{int(tag, 16)}", f"19{int(tag, 16)}"  # TikTok's ids are unique
+            session.add(DailyStatRow(level="campaign", object_id=campaign_id, name=evil, **numbers))
             video = {"video_play_actions": 7000, "video_watched_2s": 4000}
-            session.add(DailyStatRow(level="ad", object_id="19001", name="Ad A", metrics=video, **numbers))
+            session.add(DailyStatRow(level="ad", object_id=ad_id, name="Ad A", metrics=video, **numbers))
         change = {"entity_type": "adgroup", "entity_id": "18001", "before": {"budget": 100},
                   "after": {"budget": 120}, "reason": "CPA below target",
                   "actor": "OptimizationCycle"}  # fmt: skip
@@ -84,6 +86,9 @@ async def test_a_viewer_sees_their_advertiser_and_nothing_else(store: Store, see
         assert f"/namespaces/default/workflows/optimize-{seeded['tag']}'" in page  # the run, in Temporal's UI
         assert "40.00 %" in page  # the ad's hook rate: 12,000 2-second views over 30,000 impressions
         assert "CPA up" in page
+        assert (
+            "<script>alert(1)</script>" not in page and "Spring &lt;script&gt;alert(1)&lt;/script&gt;" in page
+        )
         script = await http.get("/static/plotly.min.js")
         assert script.status_code == 200 and len(script.content) > 1_000_000  # bundled, not from a CDN
 
