@@ -132,6 +132,11 @@ class LaunchPreparation:
         raise NotImplementedError
 
     @activity.defn
+    async def resolve_pool_items(self, inp: CampaignLaunchInput) -> CampaignLaunchInput:
+        """Ads given by ``pool_id`` get the approved pool item's creative, text and landing page."""
+        raise NotImplementedError
+
+    @activity.defn
     async def resolve_template(self, req: TemplateRequest) -> CampaignLaunchInput:
         raise NotImplementedError
 

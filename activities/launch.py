@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from temporalio import activity
 
@@ -17,7 +18,9 @@ from alerts.router import channels_from, deliver
 from connector import TikTokClient, entities, files
 from models.alerts import Alert
 from models.approval import stages_needed
+from models.errors import InvalidInput
 from models.launch import (
+    AdSpec,
     CampaignLaunchInput,
     LaunchPlan,
     Notice,
@@ -26,6 +29,7 @@ from models.launch import (
     TemplateRequest,
     Violation,
 )
+from models.recovery_tables import PoolCreativeRow
 from models.tables import AdGroupRow, NotificationRow
 from models.workflows import validated_input
 from policy.guardrails import CreativeFacts, LaunchContext, check_launch
@@ -129,6 +133,19 @@ class LaunchActivities(LaunchPreparation):
         return plan
 
     @activity.defn
+    async def resolve_pool_items(self, inp: CampaignLaunchInput) -> CampaignLaunchInput:
+        groups = []
+        async with self.deps.store.session() as session:
+            for i, group in enumerate(inp.adgroups):
+                ads = []
+                for j, ad in enumerate(group.ads):
+                    if ad.pool_id is not None:
+                        ad = await _from_pool(session, inp.advertiser_id, ad, f"adgroups[{i}].ads[{j}]")
+                    ads.append(ad)
+                groups.append(group.model_copy(update={"ads": ads}))
+        return inp.model_copy(update={"adgroups": groups})
+
+    @activity.defn
     async def resolve_template(self, req: TemplateRequest) -> CampaignLaunchInput:
         """The saved template deep-merged with the request's fields, validated."""
         async with self.deps.store.session() as session:
@@ -168,3 +185,29 @@ class LaunchActivities(LaunchPreparation):
             )
             await deliver(alert, channels)
         return Notified(written=written)
+
+
+async def _from_pool(session: AsyncSession, advertiser_id: str, ad: AdSpec, where: str) -> AdSpec:
+    """``ad`` with its pool item's creative, and its text, call to action and landing page
+    where the ad gives none; only an approved item of this advertiser will do."""
+    item = await session.get(PoolCreativeRow, ad.pool_id)
+    if item is None or item.advertiser_id != advertiser_id:
+        raise InvalidInput(f"{where}.pool_id: no pool item {ad.pool_id} for advertiser {advertiser_id}")
+    if item.state != "approved":
+        raise InvalidInput(f"{where}.pool_id: pool item {ad.pool_id} is {item.state}, not approved")
+    creative: dict[str, object] = (
+        {"ad_format": "SINGLE_VIDEO", "video_id": item.creative_id}
+        if item.kind == "video"
+        else {"ad_format": "SINGLE_IMAGE", "image_ids": [item.creative_id]}
+    )
+    landing = ad.landing_page_url or item.landing_page_url
+    if landing is None:
+        raise InvalidInput(f"{where}.landing_page_url: required (pool item {ad.pool_id} has none)")
+    filled = {
+        **creative,
+        "ad_text": ad.ad_text or item.ad_text,
+        "call_to_action": ad.call_to_action if ad.call_to_action != "LEARN_MORE" else item.call_to_action,
+        "landing_page_url": str(landing),
+        "pool_id": None,  # resolved: the ad now names its creative
+    }
+    return AdSpec.model_validate({**ad.model_dump(mode="json"), **filled})

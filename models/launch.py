@@ -29,11 +29,16 @@ class _Spec(BaseModel):
 
 class AdSpec(_Spec):
     """One ad: its creative (an uploaded ``video_id`` / ``image_ids``, or a URL or a file path
-    on the worker to upload during the launch), text, call to action, landing page."""
+    on the worker to upload during the launch, or an approved item of the creative pool by
+    ``pool_id``), text, call to action, landing page."""
 
     ad_name: Name
     ad_format: Literal["SINGLE_VIDEO", "SINGLE_IMAGE"] = "SINGLE_VIDEO"
-    ad_text: str = Field(min_length=1, max_length=100, description="at most 100 characters (section 12)")
+    ad_text: str = Field(
+        default="",
+        max_length=100,
+        description="at most 100 characters (section 12); from the pool item if empty",
+    )
     video_id: str | None = None
     video_url: HttpUrl | None = None
     video_path: str | None = None
@@ -41,12 +46,25 @@ class AdSpec(_Spec):
     image_urls: list[HttpUrl] = Field(default_factory=list)
     image_paths: list[str] = Field(default_factory=list)
     call_to_action: str = "LEARN_MORE"
-    landing_page_url: HttpUrl
+    landing_page_url: HttpUrl | None = Field(
+        default=None, description="required unless the pool item has one"
+    )
+    pool_id: int | None = Field(
+        default=None, description="an approved creative of the pool (starter.py creatives list) for this ad"
+    )
     display_name: str | None = None
     category: str | None = Field(default=None, description="content category, checked against exclusions")
 
     @model_validator(mode="after")
     def _creative(self) -> AdSpec:
+        if self.pool_id is not None:
+            if any(self.video_sources()) or self.image_ids or self.image_urls or self.image_paths:
+                raise ValueError("pool_id: give a pool item or a creative, not both")
+            return self  # the pool item's creative, text and landing page fill the rest at launch
+        if not self.ad_text:
+            raise ValueError("ad_text: required (at most 100 characters)")
+        if self.landing_page_url is None:
+            raise ValueError("landing_page_url: required")
         if self.ad_format == "SINGLE_VIDEO" and sum(bool(v) for v in self.video_sources()) != 1:
             raise ValueError("a SINGLE_VIDEO ad needs exactly one of video_id, video_url, video_path")
         if self.ad_format == "SINGLE_IMAGE" and not (self.image_ids or self.image_urls or self.image_paths):

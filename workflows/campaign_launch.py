@@ -63,6 +63,7 @@ STEP_TIMEOUT = timedelta(minutes=5)
 HEARTBEAT_TIMEOUT = timedelta(seconds=45)
 # Refusals complete with outcome "refused"; people hear of turns and outcomes.
 OUTCOME_NOTICES = "outcome-notices"
+POOL_ITEMS = "pool-items"  # ads may name an approved creative of the pool
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -77,7 +78,7 @@ class CampaignLaunch:
 
     @workflow.run
     async def run(self, raw: CampaignLaunchInput | dict[str, Any]) -> LaunchResult:
-        inp = self._inp = await self._input(raw)
+        inp = self._inp = await self._pool_items(await self._input(raw))
         workflow.upsert_search_attributes(
             [ADVERTISER_ID.value_set(inp.advertiser_id), CAMPAIGN_NAME.value_set(inp.campaign.campaign_name)]
         )
@@ -136,6 +137,22 @@ class CampaignLaunch:
         try:
             return await self._run(
                 LaunchPreparation.resolve_template, TemplateRequest(given=given), f"Apply template {template}"
+            )
+        except ActivityError as err:
+            invalid = InvalidInput.find(err)
+            if invalid is not None:
+                raise InvalidInput(invalid.message, *invalid.details) from err
+            raise
+
+    async def _pool_items(self, inp: CampaignLaunchInput) -> CampaignLaunchInput:
+        """Ads that name a pool item get its creative, text and landing page (``resolve_pool_items``)."""
+        if not any(ad.pool_id is not None for group in inp.adgroups for ad in group.ads):
+            return inp  # (runs before pool items existed never reach the patch below)
+        workflow.patched(POOL_ITEMS)
+        self._step("taking creatives from the pool")
+        try:
+            return await self._run(
+                LaunchPreparation.resolve_pool_items, inp, "Take the ads' creatives from the pool"
             )
         except ActivityError as err:
             invalid = InvalidInput.find(err)

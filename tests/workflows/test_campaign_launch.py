@@ -440,3 +440,46 @@ async def test_creatives_given_as_url_and_file_are_uploaded_once(
     async with store.session() as s:
         rows = list(await changes_for(s, workflow_id=wf_id))
     assert compare_with_change_log(audit_history(history), rows) == []  # uploads are in both
+
+
+async def test_ads_take_their_creative_from_approved_pool_items(
+    ts_env: WorkflowEnvironment, store: Store, cipher: TokenCipher, fresh_simulator: Any, ready: None
+) -> None:
+    """An ad may name a pool item: it runs the item's creative, and its text and landing page
+    where the ad gives none; an item that is not approved is refused by the ad's field."""
+    from models.recovery_tables import PoolCreativeRow
+    from store import pool
+
+    tag = uuid.uuid4().hex[:6]
+    async with store.session() as s:
+        approved = await pool.add(
+            s,
+            PoolCreativeRow(
+                advertiser_id=ADV,
+                creative_id="v10033g50000demo0002",
+                ad_text=f"From the pool {tag}",
+                landing_page_url="https://shop.example.com/pool",
+                call_to_action="SHOP_NOW",
+                added_by="ada",
+            ),
+        )
+        waiting = await pool.add(s, PoolCreativeRow(
+            advertiser_id=ADV, creative_id="v10033g50000demo0003", ad_text=f"Not yet {tag}", state="uploaded",
+            added_by="ingest"))  # fmt: skip
+    name = f"Launch-pool-{tag}"
+
+    def with_pool_ad(pool_id: int) -> CampaignLaunchInput:
+        raw = launch_input(name, "none").model_dump(mode="json")
+        raw["adgroups"][0]["ads"][0] = {"ad_name": f"{name} / pool", "pool_id": pool_id}
+        return CampaignLaunchInput.model_validate(raw)
+
+    async with running_worker(ts_env.client, store, cipher, fresh_simulator.base_url) as tq:
+        result: LaunchResult = await (await _start(ts_env, tq, with_pool_ad(int(approved.id or 0)))).result()
+        with pytest.raises(WorkflowFailureError) as refused:
+            await (await _start(ts_env, tq, with_pool_ad(int(waiting.id or 0)))).result()
+    assert result.outcome == "launched"
+    ads = {a.ad_name: a for a in (await on_tiktok(fresh_simulator.base_url, name))["ads"]}
+    pooled = ads[f"{name} / pool"]
+    assert pooled.video_id == "v10033g50000demo0002" and pooled.ad_text == f"From the pool {tag}"
+    found = InvalidInput.find(refused.value)
+    assert found is not None and "adgroups[0].ads[0].pool_id" in found.message and "uploaded" in found.message
