@@ -297,6 +297,18 @@ async def main() -> None:
                 )  # fmt: skip
                 await ingest.result()
                 await save(ingest, "creative_ingest")
+
+                pooled = launch_input(f"Replay pool {tag}", "none").model_dump(mode="json")
+                pool_ad = {"ad_name": f"Replay pool {tag} / ad", "pool_id": spare.id}
+                pooled["adgroups"][0]["ads"][0] = {**pool_ad, "landing_page_url": "https://shop.example.com/"}
+                launch = await client.start_workflow(
+                    CampaignLaunch.run,
+                    CampaignLaunchInput.model_validate(pooled),
+                    id=f"launch-replay-pool-{tag}",
+                    task_queue=tq,
+                )
+                await launch.result()
+                await save(launch, "campaign_launch_pool")
         finally:
             await env.shutdown()
             await store.dispose()

@@ -32,7 +32,7 @@ def test_histories_are_present() -> None:
     # this version's: audience export (both modes) and conversions
     v6 = {"audience_sync_streaming_v6", "audience_sync_file_v6", "conversion_upload_v6", "daily_report_v6",
           "creative_ingest_v6"}  # fmt: skip
-    assert v6 <= names and "daily_report_v7" in names  # v7: the daily report's fatigue step
+    assert v6 <= names and {"daily_report_v7", "campaign_launch_pool_v7"} <= names  # v7: fatigue, pool ads
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
