@@ -44,10 +44,17 @@ async def result_of(stack: Stack, workflow_id: str, within: float = 90) -> Recov
     return await asyncio.wait_for(handle.result(), within)
 
 
-async def alerts_of(store: Store, workflow_id: str) -> list[AlertRow]:
-    async with store.session() as session:
-        stmt = select(AlertRow).where(col(AlertRow.workflow_id) == workflow_id)
-        return list((await session.execute(stmt)).scalars().all())
+async def alerts_of(store: Store, workflow_id: str, *, level: str | None = None) -> list[AlertRow]:
+    """The run's stored alerts; with ``level``, waits a moment for one of that level (the
+    workflow shows its new state before its alert activity has stored the alert)."""
+    for _ in range(50):
+        async with store.session() as session:
+            stmt = select(AlertRow).where(col(AlertRow.workflow_id) == workflow_id)
+            rows = list((await session.execute(stmt)).scalars().all())
+        if level is None or any(a.level == level for a in rows):
+            return rows
+        await asyncio.sleep(0.2)
+    return rows
 
 
 async def test_rejected_ad_is_paused_swapped_and_delivery_restored(
@@ -102,7 +109,7 @@ async def test_empty_pool_escalates_and_a_person_retries_with_a_creative(
         wid = recovery_id(ad_id)
         status = await wait_for_state(stack, wid, "escalated")
         assert "pool has no approved creative" in status["escalation"] and status["attempts"] == []
-        (critical,) = [a for a in await alerts_of(store, wid) if a.level == "critical"]
+        (critical,) = [a for a in await alerts_of(store, wid, level="critical") if a.level == "critical"]
         assert "retry" in critical.body and ad_id in critical.title
         handle = stack.client.get_workflow_handle(wid, result_type=RecoveryResult)
         # the replacement's webhook is lost: the workflow's poll finds the verdict
