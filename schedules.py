@@ -4,10 +4,13 @@ once a day (overlap SKIP: a cycle still running or waiting
 for an approval is never doubled; a catch-up window so a server outage does not replay a
 day of missed cycles). Creating one that exists updates it in place, so ``schedule create``
 and connecting an advertiser are idempotent. Pause, resume and trigger work the same from
-the Web UI."""
+the Web UI. Also here: ``daily-report-<advertiser>`` (``DailyReport``) and the service's
+``privacy-retention`` (``RetentionPurge``); ``advertiser_action`` and ``ensure_schedule`` are
+what every schedule of an advertiser is built and kept with (audience jobs too)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,11 +34,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.daily_report import DailyReportInput
 from models.optimization import CycleSettings, OptimizationCycleInput
 from models.priors import PriorFitInput
+from models.privacy import RetentionPurgeInput
 from models.workflows import (
     ADVERTISER_ID,
     DAILY_REPORT,
     OPTIMIZATION_CYCLE,
     PRIOR_FIT,
+    RETENTION_PURGE,
+    RETENTION_SCHEDULE,
     daily_report_schedule_id,
     optimize_schedule_id,
     prior_schedule_id,
@@ -215,3 +221,22 @@ async def ensure_daily_report_schedule(
     inp = DailyReportInput(advertiser_id=advertiser_id)
     schedule = daily_report_schedule(settings, inp, hour_utc)
     return await ensure_schedule(client, daily_report_schedule_id(advertiser_id), schedule)
+
+
+async def ensure_retention_schedule(client: Client, settings: Settings) -> None:
+    """``privacy-retention``: ``RetentionPurge`` daily at 03:00 UTC (created once, kept)."""
+    inp = RetentionPurgeInput(retention_days=settings.retention_days)
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            RETENTION_PURGE,
+            inp,
+            id=RETENTION_SCHEDULE,
+            task_queue=settings.task_queue,
+            static_summary=inp.summary(),
+        ),
+        spec=ScheduleSpec(cron_expressions=["0 3 * * *"]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
+        state=ScheduleState(note=f"personal data older than {settings.retention_days} days is deleted daily"),
+    )
+    with contextlib.suppress(ScheduleAlreadyRunningError):  # an operator's changes stay
+        await client.create_schedule(RETENTION_SCHEDULE, schedule)

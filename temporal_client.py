@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client, TLSConfig, WorkflowHandle
+from temporalio.client import Client, TLSConfig, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -26,6 +27,8 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.audiences import AudienceSyncInput, audience_sync_id
+from models.identity import sign
+from models.launch import ApprovalRequest, Verdict
 from models.recovery import REVIEW_SIGNAL, RejectionRecoveryInput, ReviewUpdate, recovery_id
 from models.workflows import (
     ADVERTISER_SYNC,
@@ -224,3 +227,25 @@ async def hand_off_review(
 async def signal_review(client: Client, workflow_id: str, update: ReviewUpdate) -> None:
     """Tell a running recovery how its replacement's review went."""
     await client.get_workflow_handle(workflow_id).signal(REVIEW_SIGNAL, update)
+
+
+async def decide_for(
+    client: Client,
+    workflow_id: str,
+    decision: Verdict,
+    req: ApprovalRequest,
+    key: SecretStr | None,
+    key_id: str | None,
+) -> str | None:
+    """Send a decision a service makes for a person it vouches for (Slack, the dashboard):
+    signed with the service's key when it has one, as the workflow's update of that name.
+    None when recorded, else why it was refused."""
+    if key is not None and key_id:
+        req = sign(key.get_secret_value(), key_id, workflow_id, decision, req, datetime.now(UTC))
+    try:
+        await client.get_workflow_handle(workflow_id).execute_update(decision, req)
+    except WorkflowUpdateFailedError as exc:
+        return f"{decision} refused: {exc.cause}"
+    except RPCError as exc:
+        return f"{decision} refused: {exc.message}"
+    return None

@@ -37,8 +37,8 @@ from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from alerts.dispatch import morning_round
-from audiences.schedule import ensure_retention_schedule
 from connector import redact
+from schedules import ensure_retention_schedule
 from settings import Settings, get_settings
 from temporal_client import connect, metrics_runtime
 from workflows.catalog import all_workflow_classes, workflow_runner

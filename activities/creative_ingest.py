@@ -42,6 +42,10 @@ class CreativeIngestActivities(CreativeIngestOperations):
         self.deps = deps
         self.settings = deps.settings or Settings()
 
+    def folder(self, key: str) -> Path:
+        """Where an asset's downloads and derived files are kept on the worker."""
+        return self.settings.data_dir / "creative-spool" / hashlib.sha256(key.encode()).hexdigest()[:16]
+
     async def _local(self, inp: InspectAssetInput) -> Path:
         if inp.asset.path is not None:
             path = Path(inp.asset.path)
@@ -49,7 +53,7 @@ class CreativeIngestActivities(CreativeIngestOperations):
                 raise InvalidInput(f"assets: no such file on the worker: {path}")
             return path
         url = str(inp.asset.url)
-        folder = self.settings.data_dir / "creative-spool" / hashlib.sha256(inp.key.encode()).hexdigest()[:16]
+        folder = self.folder(inp.key)
         target = folder / inp.asset.display_name
         if target.is_file():
             return target
@@ -94,7 +98,7 @@ class CreativeIngestActivities(CreativeIngestOperations):
     async def derive_variations(self, inp: DeriveInput) -> list[AssetInput]:
         src = Path(inp.check.local_path)
         facts = await asyncio.to_thread(probe, src)
-        folder = self.settings.data_dir / "creative-spool" / hashlib.sha256(inp.key.encode()).hexdigest()[:16]
+        folder = self.folder(inp.key)
         await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         stem, suffix = Path(inp.check.name).stem, src.suffix
         made: list[tuple[str, Path]] = []

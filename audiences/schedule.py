@@ -9,14 +9,11 @@ that exists updates it in place and keeps an operator's pause. A job that fails
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from temporalio.client import (
     Client,
     Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
@@ -26,8 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from audiences.cron import Cron
 from models.audiences import AudienceSyncInput, audience_schedule_id
-from models.privacy import RetentionPurgeInput
-from models.workflows import AUDIENCE_SYNC, RETENTION_PURGE, RETENTION_SCHEDULE
+from models.workflows import AUDIENCE_SYNC
 from schedules import advertiser_action, ensure_schedule
 from settings import Settings
 
@@ -58,25 +54,6 @@ async def ensure_audience_schedule(
     assert inp.job_id is not None
     schedule = audience_schedule(settings, inp, cron, time_zone)
     return await ensure_schedule(client, audience_schedule_id(inp.job_id), schedule)
-
-
-async def ensure_retention_schedule(client: Client, settings: Settings) -> None:
-    """``privacy-retention``: ``RetentionPurge`` daily at 03:00 UTC (created once, kept)."""
-    inp = RetentionPurgeInput(retention_days=settings.retention_days)
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            RETENTION_PURGE,
-            inp,
-            id=RETENTION_SCHEDULE,
-            task_queue=settings.task_queue,
-            static_summary=inp.summary(),
-        ),
-        spec=ScheduleSpec(cron_expressions=["0 3 * * *"]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP),
-        state=ScheduleState(note=f"personal data older than {settings.retention_days} days is deleted daily"),
-    )
-    with contextlib.suppress(ScheduleAlreadyRunningError):
-        await client.create_schedule(RETENTION_SCHEDULE, schedule)
 
 
 async def pause_failing_job(client: Client, job_id: str, reason: str) -> bool:

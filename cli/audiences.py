@@ -17,15 +17,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
-from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 
-from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, jsonable, run_client, store_session
+from cli.common import EXIT_BAD_INPUT, console, err, run_client, start_and_show, store_session
 from cli.tokens import save_token
 from models.audiences import SAVED_TOKEN, AudienceSyncInput, audience_schedule_id, audience_sync_id
 from models.workflows import AUDIENCE_SYNC, describe_validation_error
 from settings import get_settings
-from temporal_client import connect, start_workflow, ui_link
+from temporal_client import connect
 
 audience_app = typer.Typer(
     help="Audience export to TikTok (Treasure Data's parameters): run, schedule, list."
@@ -76,27 +75,7 @@ def sync(
 ) -> None:
     """Run one export now."""
     job = load_job(input, file, query, dry_run=dry_run or None, force=force or None)
-    settings = get_settings()
-    wid = audience_sync_id(job, uuid.uuid4().hex[:8])
-
-    async def go() -> Any:
-        client = await connect(settings)
-        started = await start_workflow(client, settings, AUDIENCE_SYNC, job, workflow_id=wid)
-        console.print(f"started {AUDIENCE_SYNC} {wid}\n{ui_link(settings, wid)}")
-        if not wait:
-            return None
-        try:
-            return await started.handle.result()
-        except WorkflowFailureError as exc:
-            return exc
-
-    result = run_client(go)
-    if isinstance(result, WorkflowFailureError):
-        cause = result.cause
-        err.print(f"[red]{wid} failed:[/] {getattr(cause, 'cause', None) or cause}")
-        raise typer.Exit(EXIT_FAILED)
-    if result is not None:
-        console.print_json(data=jsonable(result))
+    start_and_show(AUDIENCE_SYNC, job, audience_sync_id(job, uuid.uuid4().hex[:8]), wait=wait)
 
 
 @audience_app.command("list")

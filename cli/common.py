@@ -67,3 +67,34 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return json.loads(json.dumps(value, default=str))
+
+
+def start_and_show(workflow_type: str, inp: Any, workflow_id: str, *, wait: bool) -> None:
+    """Start ``workflow_type``, print its link, and (``wait``) print its result as JSON, or
+    why it failed (exit 1)."""
+    from temporalio.client import WorkflowFailureError
+
+    from settings import get_settings
+    from temporal_client import connect, start_workflow, ui_link
+
+    settings = get_settings()
+
+    async def go() -> Any:
+        started = await start_workflow(
+            await connect(settings), settings, workflow_type, inp, workflow_id=workflow_id
+        )
+        console.print(f"started {workflow_type} {workflow_id}\n{ui_link(settings, workflow_id)}")
+        if not wait:
+            return None
+        try:
+            return await started.handle.result()
+        except WorkflowFailureError as exc:
+            return exc
+
+    result = run_client(go)
+    if isinstance(result, WorkflowFailureError):
+        cause = result.cause
+        err.print(f"[red]{workflow_id} failed:[/] {getattr(cause, 'cause', None) or cause}")
+        raise typer.Exit(EXIT_FAILED)
+    if result is not None:
+        console.print_json(data=jsonable(result))

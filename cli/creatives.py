@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import EXIT_BAD_INPUT, console, err, store_session
+from cli.common import EXIT_BAD_INPUT, console, err, start_and_show, store_session
 from models.recovery_tables import PoolCreativeRow
 from models.workflows import AdvertiserId, describe_validation_error
 
@@ -177,11 +177,8 @@ def ingest(
     (state uploaded: approve them with ``creatives approve``). Runs ``CreativeIngest``."""
     import uuid
 
-    from cli.common import jsonable, run_client
     from models.creative_ingest import CreativeIngestInput
     from models.workflows import CREATIVE_INGEST
-    from settings import get_settings
-    from temporal_client import connect, start_workflow, ui_link
 
     web = ("http://", "https://")
     assets = [{"url": f} if f.startswith(web) else {"path": str(Path(f).resolve())} for f in files]
@@ -194,15 +191,4 @@ def ingest(
         for line in describe_validation_error(exc):
             err.print(f"[red]{line}[/]")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    settings = get_settings()
-    wid = f"ingest-{advertiser}-{uuid.uuid4().hex[:8]}"
-
-    async def go() -> Any:
-        client = await connect(settings)
-        started = await start_workflow(client, settings, CREATIVE_INGEST, inp, workflow_id=wid)
-        console.print(f"started {CREATIVE_INGEST} {wid}\n{ui_link(settings, wid)}")
-        return await started.handle.result() if wait else None
-
-    result = run_client(go)
-    if result is not None:
-        console.print_json(data=jsonable(result))
+    start_and_show(CREATIVE_INGEST, inp, f"ingest-{advertiser}-{uuid.uuid4().hex[:8]}", wait=wait)

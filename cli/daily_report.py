@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import console, jsonable, run_client, store_session
+from cli.common import console, run_client, start_and_show, store_session
 from models.daily_report import DailyReportInput
 from models.workflows import DAILY_REPORT, daily_report_schedule_id
 from settings import get_settings
-from temporal_client import connect, start_workflow, ui_link
+from temporal_client import connect
 
 daily_report_app = typer.Typer(help="DailyReport: the previous day's data into the warehouse and Parquet.")
 
@@ -28,17 +28,9 @@ def run(
 ) -> None:
     """Run a DailyReport now."""
     inp = DailyReportInput(advertiser_id=advertiser_id, day=date.fromisoformat(day) if day else None)
-    settings = get_settings()
-    wid = f"daily-report-{advertiser_id}-manual-{uuid.uuid4().hex[:6]}"
-
-    async def go() -> Any:
-        started = await start_workflow(await connect(settings), settings, DAILY_REPORT, inp, workflow_id=wid)
-        console.print(f"started {DAILY_REPORT} {wid}\n{ui_link(settings, wid)}")
-        return await started.handle.result() if wait else None
-
-    result = run_client(go)
-    if result is not None:
-        console.print_json(data=jsonable(result))
+    start_and_show(
+        DAILY_REPORT, inp, f"daily-report-{advertiser_id}-manual-{uuid.uuid4().hex[:6]}", wait=wait
+    )
 
 
 @daily_report_app.command("schedule")

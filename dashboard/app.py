@@ -161,12 +161,12 @@ def create_app(settings: Settings, store: Store | None = None, client: Client | 
         user = user_of(request)
         if fmt not in ("csv", "xlsx"):
             raise HTTPException(status_code=404, detail="export as .csv or .xlsx")
-        row = await advertiser_for(user, advertiser_id)
+        await advertiser_for(user, advertiser_id)
         async with store.session() as session:
-            overview = await data.overview(session, row, days=max(1, min(days, 366)))
-            rows = await warehouse.rows_between(session, advertiser_id, overview.first, overview.last)
+            first, last, _ = await data.window(session, advertiser_id, max(1, min(days, 366)))
+            rows = await warehouse.rows_between(session, advertiser_id, first, last)
         folder = Path(tempfile.mkdtemp(prefix="ttads-export-"))
-        path = write(rows, folder / f"tiktok-{advertiser_id}-{overview.first}-{overview.last}.{fmt}")
+        path = write(rows, folder / f"tiktok-{advertiser_id}-{first}-{last}.{fmt}")
         return FileResponse(path, filename=path.name)
 
     return app

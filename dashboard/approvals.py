@@ -11,15 +11,14 @@ the advertiser's tenant; the decision is then signed with the dashboard's servic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from cli.approvals import PENDING_QUERY, WaitingStatus
-from models.identity import sign
 from models.launch import ApprovalRequest, Verdict
 from settings import Settings
+from temporal_client import decide_for
 
 
 @dataclass(frozen=True)
@@ -51,12 +50,5 @@ async def decide(
     """Send the decision as ``user`` (signed when the dashboard has a key); what happened."""
     req = ApprovalRequest(approver=user, reason=reason or f"{decision} in the dashboard", via="dashboard")
     key, key_id = settings.dashboard_approval_key, settings.dashboard_approval_key_id
-    if key is not None and key_id:
-        req = sign(key.get_secret_value(), key_id, workflow_id, decision, req, datetime.now(UTC))
-    try:
-        await client.get_workflow_handle(workflow_id).execute_update(decision, req)
-    except WorkflowUpdateFailedError as exc:
-        return f"{decision} refused: {exc.cause}"
-    except RPCError as exc:
-        return f"{decision} refused: {exc.message}"
-    return f"{decision} recorded for {workflow_id} as {user}"
+    refused = await decide_for(client, workflow_id, decision, req, key, key_id)
+    return refused or f"{decision} recorded for {workflow_id} as {user}"

@@ -57,12 +57,20 @@ async def visible_advertisers(session: AsyncSession, user_id: str) -> list[Adver
     return list((await session.execute(query.order_by(col(AdvertiserRow.advertiser_id)))).scalars().all())
 
 
+async def window(session: AsyncSession, advertiser_id: str, days: int) -> tuple[date, date, bool]:
+    """The ``days`` ending on the newest stored day, and whether the daily report's rows exist
+    (else the optimization cycle's pulls are what there is)."""
+    last = await warehouse.latest_day(session, advertiser_id)
+    warehoused = last is not None
+    last = last or await reports.latest_day(session, advertiser_id) or date.today()
+    return last - timedelta(days=days - 1), last, warehoused
+
+
 async def overview(session: AsyncSession, advertiser: AdvertiserRow, days: int = 14) -> Overview:
     adv = advertiser.advertiser_id
-    rows = await _latest_rows(session, adv, days)
-    if rows:
-        last = max(date.fromisoformat(r.day) for r in rows)
-        first = last - timedelta(days=days - 1)
+    first, last, warehoused = await window(session, adv, days)
+    rows = await warehouse.rows_between(session, adv, first, last) if warehoused else []
+    if warehoused:
         per_day: dict[date, Day] = {}
         for r in rows:
             if r.level != "campaign":
@@ -74,8 +82,6 @@ async def overview(session: AsyncSession, advertiser: AdvertiserRow, days: int =
             d.conversions += r.conversions
         series = sorted(per_day.values(), key=lambda d: d.day)
     else:  # no daily report yet: the optimization cycle's pulls (spend and conversions)
-        last = await reports.latest_day(session, adv) or date.today()
-        first = last - timedelta(days=days - 1)
         series = [
             Day(day, spend, 0, 0, conv)
             for day, spend, conv in await reports.daily_totals(session, adv, first, last)
@@ -90,16 +96,6 @@ async def overview(session: AsyncSession, advertiser: AdvertiserRow, days: int =
     out.experiments = list((await session.execute(
         select(ExperimentRow).where(col(ExperimentRow.advertiser_id) == adv))).scalars().all())  # fmt: skip
     return out
-
-
-async def _latest_rows(session: AsyncSession, adv: str, days: int) -> list[DailyStatRow]:
-    newest = (await session.execute(
-        select(DailyStatRow.day).where(col(DailyStatRow.advertiser_id) == adv)
-        .order_by(col(DailyStatRow.day).desc()).limit(1))).scalar_one_or_none()  # fmt: skip
-    if newest is None:
-        return []
-    last = date.fromisoformat(str(newest))
-    return await warehouse.rows_between(session, adv, last - timedelta(days=days - 1), last)
 
 
 def _campaigns(rows: list[DailyStatRow]) -> list[dict[str, Any]]:

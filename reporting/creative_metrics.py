@@ -82,15 +82,17 @@ def fatigued(
 ) -> list[str]:
     """Ads whose CTR over their last ``recent_days`` days fell by ``drop`` or more from their
     early CTR, on enough recent impressions to tell (creative fatigue)."""
-    lines = {m.ad_id: m for m in creative_metrics(rows, early_impressions)}
-    days = sorted({r.day for r in rows if r.level == "ad"})
-    recent = set(days[-recent_days:])
+    recent = set(sorted({r.day for r in rows if r.level == "ad"})[-recent_days:])
+    latest: dict[str, list[float]] = {}  # ad -> [impressions, clicks] over the recent days
+    for r in rows:
+        if r.level == "ad" and r.day in recent:
+            sums = latest.setdefault(r.object_id, [0.0, 0.0])
+            sums[0] += r.impressions
+            sums[1] += r.clicks
     out = []
-    for ad_id, metrics in lines.items():
-        last = [r for r in rows if r.level == "ad" and r.object_id == ad_id and r.day in recent]
-        impressions = sum(r.impressions for r in last)
-        if metrics.early_ctr is None or impressions < min_recent_impressions:
-            continue
-        if sum(r.clicks for r in last) / impressions <= metrics.early_ctr * (1 - drop):
-            out.append(ad_id)
+    for m in creative_metrics(rows, early_impressions):
+        impressions, clicks = latest.get(m.ad_id, [0.0, 0.0])
+        if m.early_ctr is not None and impressions >= min_recent_impressions:
+            if clicks / impressions <= m.early_ctr * (1 - drop):
+                out.append(m.ad_id)
     return sorted(out)

@@ -1,4 +1,5 @@
-"""Custom audiences and their members, kept in SQLite beside the state file.
+"""Custom audiences and their members (and the Events API's events, which share the
+database), kept in SQLite beside the state file.
 
 The JSON state is rewritten on every mutating request; an audience of a million hashed
 identifiers cannot live there. This book keeps audiences, their members and uploaded

@@ -70,3 +70,12 @@ async def rows_between(
         query = query.where(col(DailyStatRow.level) == level)
     query = query.order_by(col(DailyStatRow.day), col(DailyStatRow.level), col(DailyStatRow.object_id))
     return list((await session.execute(query)).scalars().all())
+
+
+async def latest_day(session: AsyncSession, advertiser_id: str) -> date | None:
+    """The newest day the daily report stored for the advertiser (None: none yet)."""
+    query = select(DailyStatRow.day).where(col(DailyStatRow.advertiser_id) == advertiser_id)
+    newest = (
+        await session.execute(query.order_by(col(DailyStatRow.day).desc()).limit(1))
+    ).scalar_one_or_none()
+    return date.fromisoformat(str(newest)) if newest else None

@@ -15,19 +15,17 @@ import hmac
 import json
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.client import Client
 
-from models.identity import sign
 from models.launch import ApprovalRequest, Verdict
 from settings import Settings
 from store import Store, identity
+from temporal_client import decide_for
 
 log = logging.getLogger("webhooks.slack")
 WINDOW_SECONDS = 300
@@ -80,16 +78,11 @@ def slack_router(settings: Settings, state: dict[str, Any]) -> APIRouter:
             return _say(f"Slack user {slack_user} is not mapped to an approver (starter.py users slack)")
         reason = "rejected in Slack" if decision == "reject" else "approved in Slack"
         req = ApprovalRequest(approver=user, reason=reason, via="slack")
-        key, key_id = settings.slack_approval_key, settings.slack_approval_key_id
-        if key is not None and key_id:
-            req = sign(key.get_secret_value(), key_id, workflow_id, decision, req, datetime.now(UTC))
         client: Client = state["client"]
-        try:
-            await client.get_workflow_handle(workflow_id).execute_update(decision, req)
-        except WorkflowUpdateFailedError as exc:
-            return _say(f"{decision} refused: {exc.cause}")
-        except RPCError as exc:
-            return _say(f"{decision} refused: {exc.message}")
+        key, key_id = settings.slack_approval_key, settings.slack_approval_key_id
+        refused = await decide_for(client, workflow_id, decision, req, key, key_id)
+        if refused is not None:
+            return _say(refused)
         log.info("slack: %s %s %s", user, decision, workflow_id)
         return _say(f"{decision} recorded for {workflow_id} as {user}")
 

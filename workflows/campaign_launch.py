@@ -134,15 +134,10 @@ class CampaignLaunch:
         given = (
             raw.model_dump(mode="json", exclude_unset=True) if isinstance(raw, CampaignLaunchInput) else raw
         )
-        try:
-            return await self._run(
-                LaunchPreparation.resolve_template, TemplateRequest(given=given), f"Apply template {template}"
-            )
-        except ActivityError as err:
-            invalid = InvalidInput.find(err)
-            if invalid is not None:
-                raise InvalidInput(invalid.message, *invalid.details) from err
-            raise
+        request = TemplateRequest(given=given)
+        return await self._input_step(
+            LaunchPreparation.resolve_template, request, f"Apply template {template}"
+        )
 
     async def _pool_items(self, inp: CampaignLaunchInput) -> CampaignLaunchInput:
         """Ads that name a pool item get its creative, text and landing page (``resolve_pool_items``)."""
@@ -150,10 +145,16 @@ class CampaignLaunch:
             return inp  # (runs before pool items existed never reach the patch below)
         workflow.patched(POOL_ITEMS)
         self._step("taking creatives from the pool")
+        return await self._input_step(
+            LaunchPreparation.resolve_pool_items, inp, "Take the ads' creatives from the pool"
+        )
+
+    async def _input_step(
+        self, activity: Callable[[Any, A], Awaitable[CampaignLaunchInput]], arg: A, summary: str
+    ) -> CampaignLaunchInput:
+        """An activity that completes the input; its refusal is the launch's own bad input."""
         try:
-            return await self._run(
-                LaunchPreparation.resolve_pool_items, inp, "Take the ads' creatives from the pool"
-            )
+            return await self._run(activity, arg, summary)
         except ActivityError as err:
             invalid = InvalidInput.find(err)
             if invalid is not None:
