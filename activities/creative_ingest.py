@@ -14,6 +14,7 @@ from temporalio import activity
 
 from activities.context import Dependencies
 from activities.interfaces import CreativeIngestOperations
+from connector.heartbeat import beating
 from creatives import variations
 from creatives.ocr import screen_text
 from creatives.probe import probe
@@ -79,10 +80,11 @@ class CreativeIngestActivities(CreativeIngestOperations):
     @activity.defn
     async def inspect_asset(self, inp: InspectAssetInput) -> AssetCheck:
         path = await self._local(inp)
-        facts = await asyncio.to_thread(probe, path)
+        async with beating(lambda: {"probing": inp.asset.display_name}):  # ffprobe and OCR take a while
+            facts = await asyncio.to_thread(probe, path)
+            seen = await asyncio.to_thread(screen_text, path, facts) if facts.kind != "unknown" else None
         failed = failures(facts)
         points, reasons = score(facts, failed)
-        seen = await asyncio.to_thread(screen_text, path, facts) if facts.kind != "unknown" else None
         on_screen = {"on_screen_text": seen.text, "ocr": seen.skipped or "read"} if seen else {}
         return AssetCheck(
             name=inp.asset.display_name,
@@ -96,6 +98,10 @@ class CreativeIngestActivities(CreativeIngestOperations):
 
     @activity.defn
     async def derive_variations(self, inp: DeriveInput) -> list[AssetInput]:
+        async with beating(lambda: {"deriving from": inp.check.name}):  # ffmpeg takes a while
+            return await self._derive(inp)
+
+    async def _derive(self, inp: DeriveInput) -> list[AssetInput]:
         src = Path(inp.check.local_path)
         facts = await asyncio.to_thread(probe, src)
         folder = self.folder(inp.key)
@@ -107,7 +113,6 @@ class CreativeIngestActivities(CreativeIngestOperations):
             done = await asyncio.to_thread(variations.aspect_version, src, facts, ratio, out, inp.mode)
             if done is not None:
                 made.append((f"{stem} [{ratio} {inp.mode}]{suffix}", done))
-            activity.heartbeat({"derived": len(made)})
         if facts.kind == "video" and inp.thumbnail:
             made.append((f"{stem} [thumbnail].jpg", await asyncio.to_thread(
                 variations.thumbnail, src, facts, folder / f"{stem}-thumbnail.jpg")))  # fmt: skip
@@ -131,19 +136,22 @@ class CreativeIngestActivities(CreativeIngestOperations):
 
     @activity.defn
     async def register_creative(self, inp: RegisterInput) -> int:
-        asset = inp.asset
+        asset, check = inp.asset, inp.check
+        broken = "; ".join(f"{f.rule}: {f.detail}" for f in check.failures)
         row = PoolCreativeRow(
             advertiser_id=inp.advertiser_id,
             campaign_id=inp.campaign_id,
-            kind=inp.uploaded.kind,
-            creative_id=inp.uploaded.creative_id,
+            kind=inp.uploaded.kind if inp.uploaded else check.kind,
+            creative_id=inp.uploaded.creative_id if inp.uploaded else None,
             ad_text=asset.ad_text,
             call_to_action=asset.call_to_action,
             landing_page_url=asset.landing_page_url,
-            state="uploaded",
+            state=inp.state,
             tags=sorted({*inp.tags, *asset.tags}),
-            note=f"quality {inp.check.score}/100"
-            + (f": {'; '.join(inp.check.reasons)}" if inp.check.reasons else ""),
+            note=f"refused: {broken}"
+            if broken
+            else f"quality {check.score}/100" + (f": {'; '.join(check.reasons)}" if check.reasons else ""),
+            ingest_key=inp.key,
             added_by=inp.actor,
             source=asset.path or asset.url,
             score=inp.check.score,

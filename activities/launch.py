@@ -35,7 +35,7 @@ from models.workflows import validated_input
 from policy.guardrails import CreativeFacts, LaunchContext, check_launch
 from policy.recommender import recommend
 from settings import Settings
-from store import Store, access, identity, templates
+from store import Store, access, identity, pool, templates
 
 
 async def plan_launch(store: Store, tiktok: TikTokClient, inp: CampaignLaunchInput) -> LaunchPlan:
@@ -193,7 +193,7 @@ async def _from_pool(session: AsyncSession, advertiser_id: str, ad: AdSpec, wher
     item = await session.get(PoolCreativeRow, ad.pool_id)
     if item is None or item.advertiser_id != advertiser_id:
         raise InvalidInput(f"{where}.pool_id: no pool item {ad.pool_id} for advertiser {advertiser_id}")
-    if item.state != "approved":
+    if item.state not in pool.LAUNCHABLE or item.creative_id is None:
         raise InvalidInput(f"{where}.pool_id: pool item {ad.pool_id} is {item.state}, not approved")
     creative: dict[str, object] = (
         {"ad_format": "SINGLE_VIDEO", "video_id": item.creative_id}

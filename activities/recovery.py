@@ -108,9 +108,9 @@ class RecoveryActivities(RecoveryOperations):
         async with self.deps.store.session() as session:
             await events.save_recovery(session, status)
             for attempt in status.attempts:
-                if attempt.pool_id is not None and attempt.ad_id and attempt.outcome != "pending":
-                    rejected = attempt.outcome.startswith("rejected")
-                    await pool.mark_used(session, attempt.pool_id, attempt.ad_id, rejected=rejected)
+                if attempt.pool_id is not None and attempt.ad_id:
+                    verdict = "rejected" if attempt.outcome.startswith("rejected") else attempt.outcome
+                    await pool.mark_used(session, attempt.pool_id, attempt.ad_id, verdict=verdict)
 
     @activity.defn
     async def reconcile_reviews(self, advertiser_id: str) -> ReconcileResult:

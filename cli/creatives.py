@@ -1,6 +1,7 @@
-"""``starter.py creatives list | add | approve | archive``: the pool of pre-approved creatives
-that rejection recovery swaps in. Only ``approved`` items are ever picked; an item whose
-replacement ad fails review is marked ``rejected`` by the recovery itself."""
+"""``starter.py creatives list | add | approve | archive | metrics | ingest``: the creative
+pool that launches and rejection recovery draw from (states in ``store.pool.STATES``). Only
+``approved`` items are ever picked; an item whose replacement ad fails review is marked
+``rejected`` by the recovery itself."""
 
 from __future__ import annotations
 
@@ -84,9 +85,16 @@ def add(
 def list_pool(
     advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
     campaign: Annotated[str | None, typer.Option(help="this campaign's and the advertiser-wide")] = None,
-    state: Annotated[str | None, typer.Option(help="approved, rejected or archived")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="draft, validated, uploaded, in_review, approved, ...")
+    ] = None,
 ) -> None:
     """The pool, oldest first (the order recovery picks in)."""
+    from store.pool import STATES
+
+    if state is not None and state not in STATES:
+        err.print(f"--state: {state!r} is not one of {', '.join(STATES)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
 
     async def go() -> list[PoolCreativeRow]:
         from store import pool
@@ -98,7 +106,7 @@ def list_pool(
     table = Table("id", "state", "campaign", "kind", "creative", "text", "used in", "added by")
     for r in rows:
         table.add_row(
-            str(r.id), r.state, r.campaign_id or "any", r.kind, r.creative_id, r.ad_text,
+            str(r.id), r.state, r.campaign_id or "any", r.kind, r.creative_id or "-", r.ad_text,
             ", ".join(r.used_in) or "-", r.added_by,
         )  # fmt: skip
     console.print(table if rows else f"no pool items for advertiser {advertiser}")

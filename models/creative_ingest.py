@@ -100,13 +100,21 @@ class AssetCheck(BaseModel):
 
 
 class RegisterInput(BaseModel):
+    """An asset for the pool: ``draft`` when it broke a rule, ``validated`` when it passed,
+    ``uploaded`` once ``uploaded`` is given (the same item, found by ``key`` and text)."""
+
     advertiser_id: str
     campaign_id: str
     asset: AssetInput
     check: AssetCheck
-    uploaded: Uploaded
+    uploaded: Uploaded | None = None
     tags: list[str]
     actor: str
+    key: str | None = Field(default=None, description="the workflow's key for the asset")
+
+    @property
+    def state(self) -> str:
+        return "uploaded" if self.uploaded else "draft" if self.check.failures else "validated"
 
 
 class IngestedAsset(BaseModel):

@@ -43,9 +43,9 @@ class WebhookEventRow(SQLModel, table=True):
 
 
 class PoolCreativeRow(SQLModel, table=True):
-    """A creative an operator approved for use as a replacement: a video or image already
-    through review, with the text and call to action to run it with. ``campaign_id`` ""
-    means any campaign of the advertiser."""
+    """A creative of the library, with the text and call to action to run it with, from its
+    spec check on (``creative_id`` is None until TikTok has it); recovery and launches take
+    ``approved`` ones. ``campaign_id`` "" means any campaign of the advertiser."""
 
     __tablename__ = "creative_pool"
     __table_args__ = (
@@ -56,7 +56,7 @@ class PoolCreativeRow(SQLModel, table=True):
     advertiser_id: str = Field(max_length=32, index=True)
     campaign_id: str = Field(default="", max_length=32)
     kind: str = Field(default="video", max_length=8)
-    creative_id: str = Field(max_length=64)
+    creative_id: str | None = Field(default=None, max_length=64, description="None until uploaded")
     ad_text: str = Field(max_length=100)
     call_to_action: str = Field(default="LEARN_MORE", max_length=32)
     landing_page_url: str | None = None
@@ -67,6 +67,9 @@ class PoolCreativeRow(SQLModel, table=True):
     added_at: datetime = _ts()
     used_in: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source: str | None = Field(default=None, description="the file or URL it was ingested from")
+    ingest_key: str | None = Field(
+        default=None, max_length=200, index=True, description="CreativeIngest's key for the asset"
+    )
     score: int | None = Field(default=None, description="CreativeIngest's quality score, 0-100")
     facts: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")

@@ -2,10 +2,11 @@
 
 For each asset: fetch and probe it against TikTok's specs (format, size, duration,
 resolution, aspect ratio, audio, a clean decode) and score it -> an asset that breaks a
-rule is refused by name and never uploaded -> upload the others exactly once (the key is the
-workflow's and the asset's) and wait until TikTok processed them -> keep them in the
-creative pool as ``uploaded``, for an operator to approve (rejection recovery only picks
-approved ones). Files travel by path on the worker, never through history.
+rule is refused by name and never uploaded (its pool item stays ``draft``, the rules it broke
+in its note) -> the others are ``validated``, then uploaded exactly once (the key is the
+workflow's and the asset's) and waited for until TikTok processed them -> ``uploaded`` in the
+creative pool, for an operator to approve (rejection recovery only picks approved ones).
+Files travel by path on the worker, never through history.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ with workflow.unsafe.imports_passed_through():
         RegisterInput,
         TextsInput,
     )
-    from models.launch import UploadCreativeInput
+    from models.launch import UploadCreativeInput, Uploaded
     from models.workflows import CREATIVE_INGEST
     from workflows.common import ADVERTISER_ID, tiktok_activity, validated_input
 
 PROBE_TIMEOUT = timedelta(minutes=15)  # a 500 MB video downloaded and decoded once
 UPLOAD_TIMEOUT = timedelta(minutes=30)
-HEARTBEAT = timedelta(minutes=2)
+HEARTBEAT = timedelta(seconds=30)  # the activities beat every 5 s: a dead worker shows in 30 s
 
 
 @workflow.defn(name=CREATIVE_INGEST)
@@ -67,9 +68,13 @@ class CreativeIngest:
                 start_to_close=PROBE_TIMEOUT,
                 heartbeat=HEARTBEAT,
             )
+            if workflow.patched("pool-stages"):  # the pool knows the asset from its check on
+                line_pool = await self._register(ingest, asset, check, key, None)
+            else:
+                line_pool = None
             line = IngestedAsset(
                 name=check.name, derived_from=parent, state="refused", kind=check.kind, score=check.score,
-                reasons=check.reasons, failures=check.failures,
+                reasons=check.reasons, failures=check.failures, pool_id=line_pool,
             )  # fmt: skip
             if not check.failures and check.kind in ("video", "image"):
                 workflow.set_current_details(f"**uploading** {check.name} {of}")
@@ -117,15 +122,31 @@ class CreativeIngest:
             )
             texts += [t.text for t in line.texts if t.refused is None]
         for text in texts:
-            pool_id = await tiktok_activity(
-                CreativeIngestOperations.register_creative,
-                RegisterInput(
-                    advertiser_id=ingest.advertiser_id, campaign_id=ingest.campaign_id,
-                    asset=asset.model_copy(update={"ad_text": text}), check=check, uploaded=uploaded,
-                    tags=ingest.tags, actor=ingest.actor,
-                ),
-                summary=f"Keep {check.name} in the creative pool (waiting for approval)",
-                start_to_close=timedelta(minutes=2),
-            )  # fmt: skip
+            pool_id = await self._register(
+                ingest, asset.model_copy(update={"ad_text": text}), check, key, uploaded
+            )
             line.pool_id = line.pool_id or pool_id
         line.state, line.creative_id = "uploaded", uploaded.creative_id
+
+    async def _register(
+        self,
+        ingest: CreativeIngestInput,
+        asset: AssetInput,
+        check: AssetCheck,
+        key: str,
+        uploaded: Uploaded | None,
+    ) -> int:
+        """The asset's pool item: draft (a rule broken), validated, or uploaded."""
+        inp = RegisterInput(
+            advertiser_id=ingest.advertiser_id, campaign_id=ingest.campaign_id, asset=asset, check=check,
+            uploaded=uploaded, tags=ingest.tags, actor=ingest.actor, key=key,
+        )  # fmt: skip
+        waiting = "waiting for approval" if uploaded else inp.state
+        return int(
+            await tiktok_activity(
+                CreativeIngestOperations.register_creative,
+                inp,
+                summary=f"Keep {check.name} in the creative pool ({waiting})",
+                start_to_close=timedelta(minutes=2),
+            )
+        )

@@ -1,7 +1,7 @@
 """CreativeIngest on the time-skipping server with the real worker and the simulator: a good
 video and image are uploaded once and kept in the pool waiting for approval; an asset that
-breaks a spec is refused by name and never uploaded; a second run with the same workflow id's
-keys finds the uploads instead of making new ones."""
+breaks a spec is refused by name, never uploaded, and kept as a draft; a second run with the
+same workflow id's keys finds the uploads instead of making new ones."""
 
 from __future__ import annotations
 
@@ -69,7 +69,11 @@ async def test_good_assets_are_uploaded_once_and_bad_ones_refused(
             .all()
         )
     assert sorted((r.state, r.kind, r.ad_text) for r in rows) == [
-        ("uploaded", "image", "Spring sale"), ("uploaded", "video", "Spring is here")]  # fmt: skip
+        ("draft", "video", "Too short"), ("uploaded", "image", "Spring sale"),
+        ("uploaded", "video", "Spring is here")]  # fmt: skip
+    draft = next(r for r in rows if r.state == "draft")  # kept with the rule it broke, never uploaded
+    assert draft.creative_id is None and draft.note.startswith("refused: duration:")
+    assert teaser.pool_id == draft.id and video.pool_id and len(rows) == 3  # the rerun added none
     vertical = next(r for r in rows if r.kind == "video")
     assert vertical.tags == ["spring", "vertical"] and vertical.score == 95
     assert vertical.facts["width"] == 540 and vertical.facts["audio_codec"] == "aac"
