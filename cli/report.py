@@ -1,6 +1,7 @@
 """``starter.py report --advertiser ID``: spend, conversions and CPA per day with the
 optimization cycles that changed something marked, as a PNG and an HTML page, from the
-store (the rows the cycles pulled and the cycles they recorded). Reads only."""
+store (the rows the cycles pulled and the cycles they recorded). Reads only.
+``starter.py report export``: the daily report's rows as CSV or Excel (``daily-report export``)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,27 @@ import typer
 from rich.text import Text
 
 from cli.common import EXIT_BAD_INPUT, console, err, open_store
+from cli.daily_report import export
+
+report_app = typer.Typer(invoke_without_command=True, help="Charts and exports of an advertiser's days.")
+report_app.command("export")(export)
 
 
+@report_app.callback()
 def report(
-    advertiser: Annotated[str, typer.Option(help="TikTok advertiser id")],
+    ctx: typer.Context,
+    advertiser: Annotated[str | None, typer.Option(help="TikTok advertiser id")] = None,
     days: Annotated[int, typer.Option(min=1, max=400, help="days up to the last one pulled")] = 28,
     out: Annotated[Path, typer.Option(help="folder for report-<advertiser>.png and .html")] = Path("."),
     target_cpa: Annotated[float | None, typer.Option(help="draw the target CPA")] = None,
 ) -> None:
-    """Chart the advertiser's days and mark the cycles' decisions (PNG and HTML)."""
+    """Chart the advertiser's days and mark the cycles' decisions (PNG and HTML); ``export``
+    writes the daily report's rows as CSV or Excel."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if advertiser is None:
+        err.print("--advertiser: required (or: report export ADVERTISER --from ... --to ... -o FILE)")
+        raise typer.Exit(EXIT_BAD_INPUT)
     from reporting.chart import Day, Decision, write
     from store import cycles, reports
 

@@ -88,8 +88,11 @@ async def test_yesterday_into_the_warehouse_and_again_until_final(
 
 
 async def test_exports_open_as_csv_and_excel(store: Store, tmp_path: Path) -> None:
-    """The warehouse rows as an operator exports them (``starter.py daily-report export``)."""
+    """The warehouse rows as an operator exports them (``starter.py report export``)."""
+    import asyncio
     import csv
+
+    from tests.cliutil import cli
 
     from openpyxl import load_workbook
 
@@ -108,7 +111,11 @@ async def test_exports_open_as_csv_and_excel(store: Store, tmp_path: Path) -> No
         await warehouse.replace_day(session, "7999", "ad", day, rows)
     async with store.session() as session:
         stored = await warehouse.rows_between(session, "7999", day, day)
-    csv_rows = list(csv.DictReader(write(stored, tmp_path / "x.csv").open()))
+    run = cli({"TTADS_DATABASE_URL": store.url, "TTADS_DATA_DIR": str(tmp_path)})
+    args = ["report", "export", "7999", "--from", day.isoformat(), "--to", day.isoformat()]
+    answer = await asyncio.to_thread(run, *args, "-o", str(tmp_path / "x.csv"))
+    assert answer.exit_code == 0 and "2 rows written" in answer.output, answer.output
+    csv_rows = list(csv.DictReader((tmp_path / "x.csv").open()))
     assert [(r["object_id"], r["name"], float(r["spend"]), r["likes"]) for r in csv_rows] == [
         ("191", "Ad 1", 10.5, "3"), ("192", "Ad 2", 21.0, "6")]  # fmt: skip
     sheet = load_workbook(write(stored, tmp_path / "x.xlsx")).active
