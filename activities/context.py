@@ -118,9 +118,13 @@ class Dependencies:
             )
         return self._sandbox
 
-    async def aclose(self) -> None:
+    async def close_clients(self) -> None:
+        """Close the HTTP clients (the store stays open: it may be shared)."""
         if self._sandbox is not None:
             await self._sandbox.aclose()
         await self.tiktok.aclose()
         await self.oauth.aclose()
+
+    async def aclose(self) -> None:
+        await self.close_clients()
         await self.store.dispose()

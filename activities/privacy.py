@@ -66,7 +66,10 @@ class PrivacyActivities(PrivacyOperations):
         types = [t for t in feed.id_types if hashes.get(t)]
         if not types:
             return "not applicable: the audience holds " + (", ".join(feed.id_types) or "no known type")
-        client = self.deps.tiktok
+        try:  # an audience a use_sandbox job made lives in TikTok's sandbox
+            client = self.deps.sandbox() if feed.use_sandbox else self.deps.tiktok
+        except ValueError:
+            return "not removed: the audience is in TikTok's sandbox, which this service has no URL for"
         key = f"forget/{subject[:16]}/{feed.audience_id}"
         try:
             if feed.mode == "STREAMING":

@@ -18,7 +18,7 @@ from connector.management import id_batches, iter_pages
 from models.tiktok import AdGroup
 
 LIST_PAGE_SIZE = 100  # dmp/custom_audience/list/ takes 1-100
-MAX_FILES_PER_REQUEST = 50  # file_paths per create/update request (TikTok's limit)
+MAX_FILES_PER_REQUEST = 49  # file_paths per create/update request: TikTok documents "<50"
 
 
 class CustomAudience(BaseModel):

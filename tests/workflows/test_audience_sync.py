@@ -16,7 +16,13 @@ from temporalio.testing import WorkflowEnvironment
 from models.audience_runs import AudienceSyncResult
 from models.errors import AudienceRefused
 from store import Store, TokenCipher
-from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN, connect_advertiser, running_worker
+from tests.workflows.helpers import (
+    CHANGE_LOG_KEY,
+    DEMO_ADVERTISER,
+    DEMO_TOKEN,
+    connect_advertiser,
+    running_worker,
+)
 from workflows.audience_sync import AudienceSync
 
 ADV = DEMO_ADVERTISER
@@ -212,10 +218,29 @@ async def test_use_sandbox_goes_to_the_sandbox(
     async with running_worker(ts_env.client, store, cipher, sim.server.base_url, data_dir=tmp_path) as tq:
         assert "use_sandbox: no sandbox is configured" in await refused(ts_env, tq, job)
     with SimulatorServer(port=0) as sandbox:
+        Sim(sandbox).limits(match_rate=1.0, min_size=1)  # a small audience may still lose a member
         async with running_worker(
             ts_env.client, store, cipher, sim.server.base_url, data_dir=tmp_path,
             tiktok_sandbox_base_url=sandbox.base_url,
         ) as tq:  # fmt: skip
             await sync(ts_env, tq, job)
-        assert [a.get("name") for a in Sim(sandbox).audiences().values()] == ["sandboxed"]
+        (made,) = Sim(sandbox).audiences().values()
+        assert made.get("name") == "sandboxed"
+        # a deletion request reaches the audience where it lives: the sandbox
+        from activities.context import Dependencies
+        from activities.privacy import PrivacyActivities, forget_request
+        from settings import Settings
+
+        settings = Settings(tiktok_base_url=sim.server.base_url, tiktok_sandbox_base_url=sandbox.base_url,
+                            change_log_key=CHANGE_LOG_KEY, data_dir=tmp_path)  # fmt: skip
+        deps = Dependencies.build(settings, store=store, cipher=cipher)
+        try:
+            req = forget_request("x1@example.com", None, advertiser_id=ADV, requested_by="dpo")
+            done = await PrivacyActivities(deps).forget_person(req)
+        finally:
+            await deps.close_clients()
+        assert [a.outcome for a in done.audiences if a.audience_id == made["audience_id"]] == ["removed"]
+        digest = hashlib.sha256(b"x1@example.com").hexdigest()
+        assert not Sim(sandbox).member(made["audience_id"], digest)
+        assert Sim(sandbox).member(made["audience_id"], hashlib.sha256(b"x2@example.com").hexdigest())
     assert "sandboxed" not in sim.audiences()

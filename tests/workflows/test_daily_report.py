@@ -92,12 +92,11 @@ async def test_exports_open_as_csv_and_excel(store: Store, tmp_path: Path) -> No
     import asyncio
     import csv
 
-    from tests.cliutil import cli
-
     from openpyxl import load_workbook
 
     from models.warehouse_tables import DailyStatRow
     from reporting.export import write
+    from tests.cliutil import cli
 
     day = date(2023, 7, 1)
     rows = [
