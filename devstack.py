@@ -115,6 +115,8 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
     ]
     for key in SEARCH_ATTRIBUTE_KEYS:
         args += ["--search-attribute", f"{key.name}=Keyword"]
+    if settings.payload_encryption_keys is not None:  # the UI decrypts through the codec server
+        args += ["--ui-codec-endpoint", codec_url(settings)]
     proc = subprocess.Popen(args, start_new_session=True)
     wait_for_port(host, int(port), "temporal dev server", proc)
     return proc
@@ -157,6 +159,18 @@ def start_receiver(settings: Settings) -> subprocess.Popen[bytes]:
         "warning",
     ]
     return spawn(args, settings.webhook_host, settings.webhook_port, "webhook receiver")
+
+
+def codec_url(settings: Settings) -> str:
+    return f"http://{settings.codec_server_host}:{settings.codec_server_port}"
+
+
+def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
+    """The codec server (``python -m codec``) the Web UI decrypts payloads through."""
+    if port_open(settings.codec_server_host, settings.codec_server_port):
+        raise StackError(f"port {settings.codec_server_port} is already in use: is a codec server running?")
+    args = [sys.executable, "-m", "codec"]
+    return spawn(args, settings.codec_server_host, settings.codec_server_port, "codec server")
 
 
 def start_dashboard(settings: Settings) -> subprocess.Popen[bytes]:
@@ -356,6 +370,9 @@ def run_dev_stack(settings: Settings) -> None:
         procs.append((start_simulator(settings), "simulator"))
         procs.append((start_receiver(settings), "webhook receiver"))
         procs.append((start_dashboard(settings), "dashboard"))
+        if settings.payload_encryption_keys is not None:
+            procs.append((start_codec_server(settings), "codec server"))
+            console.print(f"Payloads are encrypted; the Web UI decrypts them through {codec_url(settings)}")
         asyncio.run(_serve(settings))
     except KeyboardInterrupt:
         pass

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from connector.limits import RateLimits
 
 if TYPE_CHECKING:
+    from codec import EncryptionCodec
     from store.crypto import TokenCipher
 
 TASK_QUEUE = "tiktok-ads"
@@ -42,6 +43,17 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
     metrics_port: int = 9464
     metrics_host: str = "127.0.0.1"
+    # Payload encryption (codec/): "kid=base64key[,kid=base64key...]", the first encrypts, all
+    # decrypt (rotation); unset = payloads in the clear. `starter.py codec new-key KID` makes one.
+    payload_encryption_keys: SecretStr | None = None
+    # The codec server the Web UI decrypts through (python -m codec): bearer tokens it accepts
+    # (comma-separated; required outside dev) and the UI origins its CORS allows.
+    codec_server_host: str = "127.0.0.1"
+    codec_server_port: int = 8081
+    codec_server_tokens: SecretStr | None = None
+    codec_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8233", "http://127.0.0.1:8233"]
+    )
 
     # Application database. ``DATABASE_URL`` (as CI and most platforms set it) is accepted too.
     database_url: str | None = Field(
@@ -178,6 +190,14 @@ class Settings(BaseSettings):
 
         key = self.change_log_key
         return change_log_key(key.get_secret_value() if key else None, self.environment, self.data_dir)
+
+    def payload_codec(self) -> EncryptionCodec | None:
+        """The payload codec when encryption is configured (``payload_encryption_keys``)."""
+        if self.payload_encryption_keys is None:
+            return None
+        from codec import EncryptionCodec, KeyRing
+
+        return EncryptionCodec(KeyRing.parse(self.payload_encryption_keys.get_secret_value()))
 
     @property
     def signed_approvals(self) -> bool:

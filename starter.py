@@ -22,6 +22,7 @@ from cli.access import advertisers_app, users_app
 from cli.audiences import audience_app
 from cli.common import console, masked_url
 from cli.creatives import creatives_app
+from cli.codec import codec_app
 from cli.daily_report import daily_report_app
 from cli.dashboard import dashboard_app
 from cli.experiments import experiments_app
@@ -50,6 +51,7 @@ app.add_typer(audience_app, name="audience")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(daily_report_app, name="daily-report")
 app.add_typer(dashboard_app, name="dashboard")
+app.add_typer(codec_app, name="codec")
 app.add_typer(report_cli.report_app, name="report")
 app.command()(alerts)
 app.command()(templates_cli.launch)

@@ -9,6 +9,7 @@ runs is attached to, never started twice, and the caller is told which happened.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,14 +19,16 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client, TLSConfig, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, TLSConfig, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
 
+from codec import EncryptionCodec, decode_tree
 from models.audiences import AudienceSyncInput, audience_sync_id
 from models.identity import sign
 from models.launch import ApprovalRequest, Verdict
@@ -49,8 +52,11 @@ from settings import Settings
 __all__ = [
     "Started",
     "connect",
+    "data_converter",
+    "decoded",
     "default_workflow_id",
     "ensure_search_attributes",
+    "fetch_history",
     "launch_id",
     "metrics_runtime",
     "new_launch_id",
@@ -88,6 +94,34 @@ def _read(path: Path | None) -> bytes | None:
     return path.read_bytes() if path else None
 
 
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, AES-GCM encrypted when ``payload_encryption_keys`` is set, failure
+    messages and stack traces encrypted too (else they would stay readable in history)."""
+    codec = settings.payload_codec()
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def decoded(client: Client, history: WorkflowHistory) -> WorkflowHistory:
+    """``history`` with its payloads decrypted (in place) by the client's codec: readers of
+    history that are not workflows (audit, rollback) get no help from a worker."""
+    codec = client.data_converter.payload_codec
+    if isinstance(codec, EncryptionCodec):
+        for event in history.events:
+            decode_tree(codec, event)
+    return history
+
+
+async def fetch_history(client: Client, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
+    """A run's history, decrypted (:func:`decoded`)."""
+    return decoded(client, await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history())
+
+
 async def connect(settings: Settings, *, metrics: bool = False) -> Client:
     """A client with this project's converter, tracing, namespace and TLS/API-key settings;
     ``metrics`` also serves Prometheus on the configured address (the worker's)."""
@@ -96,7 +130,7 @@ async def connect(settings: Settings, *, metrics: bool = False) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         interceptors=[TracingInterceptor()],
         runtime=runtime,
         tls=tls_config(settings),

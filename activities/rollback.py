@@ -31,6 +31,7 @@ from models.rollback import Conflict, Restored, RestoreInput, RollbackInput, Rol
 from models.workflows import ADVERTISER_ID, ROLLBACK, rollback_id
 from store.audit import audit_history
 from store.changes import recorded
+from temporal_client import fetch_history
 
 RESTORABLE = ("operation_status", "budget", "bid_type", "conversion_bid_price", "bid_price")
 
@@ -41,8 +42,8 @@ class RollbackActivities(RollbackOperations):
         self.client = client
 
     async def _history_changes(self, target: RollbackTarget, run_id: str) -> list[EntityChange]:
-        handle = self.client.get_workflow_handle(target.workflow_id, run_id=run_id)
-        return [e.change for e in audit_history(await handle.fetch_history()) if e.change is not None]
+        history = await fetch_history(self.client, target.workflow_id, run_id)
+        return [e.change for e in audit_history(history) if e.change is not None]
 
     @activity.defn
     async def start_rollback(self, inp: RollbackInput) -> str:

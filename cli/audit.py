@@ -22,7 +22,7 @@ from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err, open_store
 from settings import get_settings
 from store.audit import AuditEntry, anchored_lengths, audit_history, compare_with_change_log, truncations
 from store.changes import changes_for, verify_chain
-from temporal_client import connect
+from temporal_client import connect, decoded, fetch_history
 
 
 async def _collect(
@@ -31,12 +31,12 @@ async def _collect(
     client = await connect(get_settings())
     histories = []
     if workflow_id:
-        histories.append(await client.get_workflow_handle(workflow_id).fetch_history())
+        histories.append(await fetch_history(client, workflow_id))
     if advertiser:
         query = f'AdvertiserId = "{advertiser}"'
         if since:
             query += f' AND StartTime >= "{since.isoformat()}"'
-        histories.extend([h async for h in client.list_workflows(query).map_histories()])
+        histories.extend([decoded(client, h) async for h in client.list_workflows(query).map_histories()])
     entries = sorted((e for h in histories for e in audit_history(h)), key=lambda e: e.at)
     return entries, [h.workflow_id for h in histories]
 

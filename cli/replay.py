@@ -16,20 +16,19 @@ from typing import Annotated
 
 import typer
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
 from settings import get_settings
-from temporal_client import connect
+from temporal_client import connect, data_converter
 from workflows.catalog import all_workflow_classes, workflow_runner
 
 
 def replayer() -> Replayer:
-    """A replayer with the worker's workflows and data converter."""
+    """A replayer with the worker's workflows and data converter (and so its codec)."""
     return Replayer(
         workflows=all_workflow_classes(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(get_settings()),
         workflow_runner=workflow_runner(),
     )
 

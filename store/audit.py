@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -46,6 +47,15 @@ def _values(payloads: Payloads | None) -> list[Any]:
 def _first(payloads: Payloads | None) -> Any:
     values = _values(payloads)
     return values[0] if values else None
+
+
+def _message(failure: Failure) -> str:
+    """The failure's message; an encrypted failure keeps it in its (decoded) encoded attributes."""
+    if failure.HasField("encoded_attributes"):
+        attributes = _first(Payloads(payloads=[failure.encoded_attributes]))
+        if isinstance(attributes, dict) and attributes.get("message"):
+            return str(attributes["message"])
+    return failure.message
 
 
 def _reason(arg: Any) -> str:
@@ -87,9 +97,9 @@ def audit_history(history: WorkflowHistory) -> list[AuditEntry]:
                 add(ev, "change", actor=change.actor, detail=change.reason, change=change)
         elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
             fail = ev.activity_task_failed_event_attributes
-            add(ev, "failure", detail=f"{scheduled.get(fail.scheduled_event_id)}: {fail.failure.message}")
+            add(ev, "failure", detail=f"{scheduled.get(fail.scheduled_event_id)}: {_message(fail.failure)}")
         elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-            message = ev.workflow_execution_failed_event_attributes.failure.message
+            message = _message(ev.workflow_execution_failed_event_attributes.failure)
             add(ev, "failure", detail=f"workflow failed: {message}")
         elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             result = _first(ev.workflow_execution_completed_event_attributes.result)
