@@ -9,12 +9,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+MIGRATION_LOCK = 0x7474_6164_73  # "ttads": the advisory lock migrations take turns on
 
 
 def alembic_config(url: str) -> Config:
@@ -48,8 +51,12 @@ class Store:
             yield session
 
     async def migrate(self, revision: str = "head") -> None:
-        """Upgrade the schema to ``revision`` (Alembic), on the store's own connection."""
+        """Upgrade the schema to ``revision`` (Alembic), on the store's own connection. On
+        PostgreSQL, replicas starting together take turns (an advisory lock held by the
+        migrating transaction): the second finds the schema done instead of racing to make it."""
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await conn.run_sync(_run_alembic, self.url, "upgrade", revision)
 
     async def downgrade(self, revision: str = "base") -> None:

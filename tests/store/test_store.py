@@ -85,6 +85,21 @@ async def test_migrations_postgres() -> None:
         await _migrate_up_down_up(url)
 
 
+async def test_replicas_migrating_together_take_turns() -> None:
+    """Two workers starting at once against an empty PostgreSQL database both come up."""
+    import asyncio
+
+    server = await postgres_server()
+    async with fresh_postgres(server) as url:
+        stores = [Store(url) for _ in range(3)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*(s.migrate() for s in stores)), 60)  # racing: deadlock
+            assert await _tables(stores[0]) == TABLES
+        finally:
+            for s in stores:
+                await s.dispose()
+
+
 async def test_tokens_are_encrypted_at_rest(store: Store, cipher: TokenCipher) -> None:
     async with store.session() as s:
         v1 = await save_tokens(s, cipher, advertiser_id="101", app_id="app", access_token="secret-AAA")
