@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
     metrics_port: int = 9464
     metrics_host: str = "127.0.0.1"
+    # On SIGTERM the worker stops polling and gives running activities this long to finish:
+    # longer than the longest heartbeat timeout (2 min), shorter than the orchestrator's grace
+    # period (deploy/k8s: 180 s), so an activity is either done or retried elsewhere, never lost.
+    worker_graceful_shutdown_seconds: float = Field(default=150, ge=0)
     # Payload encryption (codec/): "kid=base64key[,kid=base64key...]", the first encrypts, all
     # decrypt (rotation); unset = payloads in the clear. `starter.py codec new-key KID` makes one.
     payload_encryption_keys: SecretStr | None = None
@@ -91,6 +95,7 @@ class Settings(BaseSettings):
     # Webhook receiver: the secrets TikTok signs with (the app secret unless set; extra ones
     # are accepted too, for a rotation), the replay window, the largest body, leads' forward.
     webhook_host: str = "127.0.0.1"
+    webhook_metrics_port: int = 9465  # the receiver's Prometheus metrics (webhook_deliveries)
     webhook_secret: SecretStr | None = None
     webhook_previous_secrets: list[SecretStr] = Field(default_factory=list)
     webhook_window_seconds: int = Field(default=300, ge=1)
@@ -150,6 +155,8 @@ class Settings(BaseSettings):
     dashboard_approval_key_id: str | None = None
 
     log_level: str = "INFO"
+    # "text" for a terminal, "json" (one object per line, masked) for a log pipeline.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod

@@ -20,9 +20,9 @@ from cli import templates as templates_cli
 from cli import whatif as whatif_cli
 from cli.access import advertisers_app, users_app
 from cli.audiences import audience_app
+from cli.codec import codec_app
 from cli.common import console, masked_url
 from cli.creatives import creatives_app
-from cli.codec import codec_app
 from cli.daily_report import daily_report_app
 from cli.dashboard import dashboard_app
 from cli.experiments import experiments_app

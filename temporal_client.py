@@ -33,6 +33,7 @@ from models.audiences import AudienceSyncInput, audience_sync_id
 from models.identity import sign
 from models.launch import ApprovalRequest, Verdict
 from models.recovery import REVIEW_SIGNAL, RejectionRecoveryInput, ReviewUpdate, recovery_id
+from models.telemetry import HISTOGRAM_BUCKETS
 from models.workflows import (
     ADVERTISER_SYNC,
     AUDIENCE_SYNC,
@@ -73,7 +74,11 @@ def metrics_runtime(bind_address: str) -> Runtime:
     """One Temporal runtime per metrics address (each runtime owns threads: reuse them)."""
     if bind_address not in _runtimes:
         _runtimes[bind_address] = Runtime(
-            telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(
+                    bind_address=bind_address, histogram_bucket_overrides=dict(HISTOGRAM_BUCKETS)
+                )
+            )
         )
     return _runtimes[bind_address]
 
@@ -122,10 +127,11 @@ async def fetch_history(client: Client, workflow_id: str, run_id: str | None = N
     return decoded(client, await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history())
 
 
-async def connect(settings: Settings, *, metrics: bool = False) -> Client:
+async def connect(settings: Settings, *, metrics: bool | str = False) -> Client:
     """A client with this project's converter, tracing, namespace and TLS/API-key settings;
-    ``metrics`` also serves Prometheus on the configured address (the worker's)."""
-    runtime = metrics_runtime(f"{settings.metrics_host}:{settings.metrics_port}") if metrics else None
+    ``metrics`` also serves Prometheus: on the worker's address (True) or on ``host:port``."""
+    address = metrics if isinstance(metrics, str) else f"{settings.metrics_host}:{settings.metrics_port}"
+    runtime = metrics_runtime(address) if metrics else None
     api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal_address,

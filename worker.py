@@ -37,7 +37,7 @@ from activities.rollback import RollbackActivities
 from activities.sync import SyncActivities
 from activities.tokens import TokenActivities
 from alerts.dispatch import morning_round
-from connector import redact
+from observability import logs
 from schedules import ensure_retention_schedule
 from settings import Settings, get_settings
 from temporal_client import connect, metrics_runtime
@@ -78,13 +78,14 @@ def is_activity(fn: object) -> bool:
 
 
 def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
+    grace = deps.settings.worker_graceful_shutdown_seconds if deps.settings else 150
     return Worker(
         client,
         task_queue=task_queue,
         workflows=all_workflow_classes(),
         workflow_runner=workflow_runner(),
         activities=activities_for(deps, client),
-        graceful_shutdown_timeout=timedelta(seconds=20),
+        graceful_shutdown_timeout=timedelta(seconds=grace),
     )
 
 
@@ -122,8 +123,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    redact.install()
+    logs.configure(settings)
     asyncio.run(run_worker(settings))
     # Leave without interpreter teardown, which the Temporal runtime's threads can abort
     # (temporalio/sdk-python#300): a clean stop must exit 0, not SIGABRT.

@@ -14,6 +14,7 @@ from activities.context import Dependencies
 from activities.interfaces import AlertOperations
 from alerts.dispatch import send
 from models.alerts import Alert, AlertSent
+from models.telemetry import ALERTS_SENT
 from settings import Settings
 
 
@@ -25,4 +26,8 @@ class AlertActivities(AlertOperations):
 
     @activity.defn
     async def send_alert(self, alert: Alert) -> AlertSent:
-        return await send(self.deps.store, self.settings, alert, self.clock.now(UTC))
+        sent = await send(self.deps.store, self.settings, alert, self.clock.now(UTC))
+        outcome = "duplicate" if sent.duplicate else "held" if sent.held_until else "sent"
+        counter = activity.metric_meter().create_counter(ALERTS_SENT, "Alerts raised by workflows", "1")
+        counter.add(1, {"level": alert.level, "kind": alert.kind, "outcome": outcome})
+        return sent

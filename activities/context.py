@@ -70,6 +70,12 @@ class Dependencies:
         watch = ConnectorAlerts(store, settings)
         oauth = oauth_app(settings)
         tokens = StoredTokens(store, cipher, refresher=oauth)
+        metrics = ConnectorMetrics(meter, on_high_usage=watch.high_usage)
+
+        def circuit_open(advertiser_id: str, failures: int) -> None:
+            metrics.circuit_opened(advertiser_id)
+            watch.circuit_open(advertiser_id, failures)
+
         tiktok = TikTokClient(
             settings.tiktok_base_url,
             api_version=settings.tiktok_api_version,
@@ -85,10 +91,10 @@ class Dependencies:
             breaker=CircuitBreaker(
                 threshold=settings.circuit_breaker_threshold,
                 cooldown=settings.circuit_breaker_cooldown_seconds,
-                on_open=watch.circuit_open,
+                on_open=circuit_open,
             ),
             tokens=tokens,
-            metrics=ConnectorMetrics(meter, on_high_usage=watch.high_usage),
+            metrics=metrics,
         )
         key = settings.change_log_hmac_key()
         return cls(

@@ -21,6 +21,7 @@ from activities.interfaces import CycleOperations
 from activities.sync import mirror_pages
 from connector.reports import ReportRow, integrated_report
 from models.optimization import CyclePlan, DecideInput, ReportPull, ReportPullInput
+from models.telemetry import REPORT_DATA_LAG
 from models.tiktok import Ad, AdGroup, Campaign
 from optimizer import plan_cycle
 from settings import Settings
@@ -75,6 +76,11 @@ class CycleActivities(CycleOperations):
         adv = inp.advertiser_id
         as_of = await self._as_of(inp)
         today = as_of.date()
+        lag = (await self.deps.tiktok_now() - as_of).total_seconds()  # SLO 4: decide on data < 1 h old
+        gauge = activity.metric_meter().create_gauge_float(
+            REPORT_DATA_LAG, "Seconds between TikTok's now and the hour a cycle decides up to", "s"
+        )
+        gauge.set(max(lag, 0.0), {"advertiser_id": adv})
         # the mirror as TikTok has it now, page by page, as AdvertiserSync does it
         campaigns = await mirror_pages(self.deps, adv, "campaign/get/", Campaign, mirror.upsert_campaigns)
         adgroups = await mirror_pages(self.deps, adv, "adgroup/get/", AdGroup, mirror.upsert_adgroups)

@@ -34,7 +34,12 @@ class TokenActivities(TokenLifecycle):
         now = activity.info().current_attempt_scheduled_time
         current = await self.tokens.load(advertiser_id, fresh=True)
         if self.tokens.due(current, now):
-            current = await self.tokens.refresh(advertiser_id, current.version, now=now)
+            try:
+                current = await self.tokens.refresh(advertiser_id, current.version, now=now)
+            except Exception:
+                self.tiktok.metrics.refreshed("failure")  # the SLO alert: a refresh that fails is critical
+                raise
+            self.tiktok.metrics.refreshed("success")
         return token_state(current)
 
     @activity.defn

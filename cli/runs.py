@@ -208,14 +208,12 @@ def status(workflow_id: Annotated[str, typer.Argument(help="workflow id")]) -> N
 
 def dev() -> None:
     """Run the embedded stack (Temporal dev server, simulator, worker) and a demo workflow."""
-    import logging
 
-    from connector import redact
     from devstack import StackError, run_dev_stack
+    from observability import logs
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    redact.install()
+    logs.configure(settings)
     try:
         run_dev_stack(settings)
     except StackError as exc:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import uvicorn
 
 from codec.server import create_app
+from observability import logs
 from settings import get_settings
 
 
 def main() -> None:
     settings = get_settings()
+    logs.configure(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.codec_server_host,

@@ -220,8 +220,12 @@ class TikTokClient:
                 if explicit_token or refreshed[0] or self.tokens is None or not advertiser_id or not tok:
                     raise
                 refreshed[0] = True
-                self.metrics.refreshed()
-                current[0] = await self.tokens.refresh_after_rejection(advertiser_id, tok)
+                try:
+                    current[0] = await self.tokens.refresh_after_rejection(advertiser_id, tok)
+                except Exception:
+                    self.metrics.refreshed("failure")
+                    raise
+                self.metrics.refreshed("success")
                 try:
                     return await self._send(req, current[0])
                 except AuthExpired as again:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from opentelemetry import trace
 from temporalio.common import MetricMeter
 
+from models import telemetry as names
+
 tracer = trace.get_tracer("tiktok_ads.connector")
 LATENCY_SAMPLES = 10_000  # the most recent calls' latencies, for percentiles in process
 
@@ -47,15 +49,21 @@ class ConnectorMetrics:
         self.high_usage = high_usage
         meter = meter or MetricMeter.noop
         self.stats = CallStats()
-        self._calls = meter.create_counter("tiktok_api_calls", "TikTok API calls sent", "1")
-        self._errors = meter.create_counter("tiktok_api_errors", "TikTok API errors by class", "1")
-        self._retries = meter.create_counter("tiktok_api_retries", "Calls retried inside the client", "1")
-        self._latency = meter.create_histogram_float("tiktok_api_latency", "Call latency", "s")
+        self._calls = meter.create_counter(names.TIKTOK_API_CALLS, "TikTok API calls sent", "1")
+        self._errors = meter.create_counter(names.TIKTOK_API_ERRORS, "TikTok API errors by class", "1")
+        self._retries = meter.create_counter(names.TIKTOK_API_RETRIES, "Calls retried inside the client", "1")
+        self._latency = meter.create_histogram_float(names.TIKTOK_API_LATENCY, "Call latency", "s")
         self._throttle_wait = meter.create_histogram_float(
-            "tiktok_throttle_wait", "Time a call waited in the proactive throttle", "s"
+            names.TIKTOK_THROTTLE_WAIT, "Time a call waited in the proactive throttle", "s"
         )
         self._usage = meter.create_gauge_float(
-            "tiktok_rate_limit_usage", "Fraction of the tightest rate-limit window in use", "1"
+            names.TIKTOK_RATE_LIMIT_USAGE, "Fraction of the tightest rate-limit window in use", "1"
+        )
+        self._refreshes = meter.create_counter(
+            names.TIKTOK_TOKEN_REFRESHES, "Access-token refreshes by outcome (success, failure)", "1"
+        )
+        self._circuit = meter.create_counter(
+            names.TIKTOK_CIRCUIT_OPENED, "Circuits opened: an advertiser's calls failed 5 times in a row", "1"
         )
 
     def call(self, family: str, seconds: float) -> None:
@@ -86,5 +94,10 @@ class ConnectorMetrics:
         if quota > self.high_usage and self.on_high_usage is not None:
             self.on_high_usage(family, advertiser_id, quota)
 
-    def refreshed(self) -> None:
-        self.stats.refreshes += 1
+    def refreshed(self, outcome: str = "success") -> None:
+        if outcome == "success":
+            self.stats.refreshes += 1
+        self._refreshes.add(1, {"outcome": outcome})
+
+    def circuit_opened(self, advertiser_id: str) -> None:
+        self._circuit.add(1, {"advertiser_id": advertiser_id})

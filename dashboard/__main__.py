@@ -5,11 +5,13 @@ from __future__ import annotations
 import uvicorn
 
 from dashboard.app import create_app
+from observability import logs
 from settings import get_settings
 
 
 def main() -> None:
     settings = get_settings()
+    logs.configure(settings)
     uvicorn.run(
         create_app(settings), host=settings.dashboard_host, port=settings.dashboard_port, log_level="warning"
     )

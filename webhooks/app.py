@@ -27,11 +27,13 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
+from temporalio.common import MetricMeter
 
 from alerts.dispatch import send
 from models.alerts import Alert
 from models.recovery_tables import LeadRow, WebhookEventRow
 from models.tables import utcnow
+from models.telemetry import WEBHOOK_DELIVERIES
 from settings import Settings
 from store import Store, TokenCipher, events
 from webhooks.events import BadEvent, WebhookEvent, parse
@@ -45,8 +47,8 @@ SWEEP_SECONDS = 5.0
 DRAIN_SECONDS = 10.0
 
 
-def _refuse(stats: Counter[str], status: int, reason: str, kind: str) -> Response:
-    stats[kind] += 1
+def _refuse(count: Callable[[str], None], status: int, reason: str, kind: str) -> Response:
+    count(kind)
     log.warning("webhook refused (%d %s): %s", status, kind, reason)
     if status == 400:  # the sender may learn what is malformed, never why a signature failed
         return JSONResponse({"error": reason}, status_code=400)
@@ -75,10 +77,20 @@ def create_app(
     cipher: TokenCipher | None = None,
     connect: Callable[[Settings], Awaitable[Client]] | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
+    meter: MetricMeter | None = None,
 ) -> FastAPI:
-    """The receiver. Tests pass ``store`` and ``client``; a process connects at startup."""
+    """The receiver. Tests pass ``store`` and ``client``; a process connects at startup.
+    ``meter``: where ``webhook_deliveries{outcome}`` is counted (the process's Prometheus)."""
     state: dict[str, Any] = {"store": store, "client": client}
     stats: Counter[str] = Counter()
+    deliveries = (meter or MetricMeter.noop).create_counter(
+        WEBHOOK_DELIVERIES, "Webhook deliveries by outcome (accepted, duplicate, bad_signature, ...)", "1"
+    )
+
+    def count(outcome: str) -> None:
+        stats[outcome] += 1
+        deliveries.add(1, {"outcome": outcome})
+
     tasks: set[asyncio.Task[None]] = set()
 
     def background(work: Coroutine[Any, Any, None]) -> None:
@@ -99,10 +111,10 @@ def create_app(
             async with store.session() as session:
                 await handoff.finish(session, event, outcome)
         except Exception:
-            stats["handoff_failed"] += 1
+            count("handoff_failed")
             log.exception("hand-off of %s failed; the sweep tries again", event.event_id)
             return
-        stats["handed_off"] += 1
+        count("handed_off")
         if event.event_type == "lead.create" and settings.lead_webhook_url:
             await _forward_lead(store, handoff.cipher, settings, event.lead_id)
 
@@ -162,22 +174,22 @@ def create_app(
         started = time.monotonic()
         raw = await _body(request, settings.webhook_max_body_bytes)
         if raw is None:
-            return _refuse(stats, 413, f"body over {settings.webhook_max_body_bytes} bytes", "too_large")
+            return _refuse(count, 413, f"body over {settings.webhook_max_body_bytes} bytes", "too_large")
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             verified = verify(headers, raw, settings.webhook_secrets())
         except SignatureError as exc:
             await _signature_alert(state["store"], settings, str(exc), request.client)
-            return _refuse(stats, 401, str(exc), "bad_signature")
+            return _refuse(count, 401, str(exc), "bad_signature")
         try:
             parsed = parse(raw)
         except BadEvent as exc:
-            return _refuse(stats, 400, str(exc), "malformed")
+            return _refuse(count, 400, str(exc), "malformed")
         now = time.time()
         for event in parsed:
             stamp = verified.timestamp if verified.timestamp is not None else event.timestamp
             if stamp is None or abs(now - stamp) > settings.webhook_window_seconds:
-                return _refuse(stats, 401, f"timestamp {stamp} outside the window", "stale")
+                return _refuse(count, 401, f"timestamp {stamp} outside the window", "stale")
         handoff: Handoff = state["handoff"]
         store: Store = state["store"]
         duplicates = 0
@@ -188,9 +200,9 @@ def create_app(
                     await handoff.store_lead(session, event)
             if not new:
                 duplicates += 1
-                stats["duplicate"] += 1
+                count("duplicate")
                 continue
-            stats["accepted"] += 1
+            count("accepted")
             background(hand_off(event))
         elapsed_ms = (time.monotonic() - started) * 1000
         return JSONResponse(

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         ReportPullInput,
     )
     from models.rollback import RollbackInput
+    from models.telemetry import CYCLE_DURATION
     from models.workflows import OPTIMIZATION_CYCLE
     from workflows.common import ADVERTISER_ID, APPROVAL_STATE, tiktok_activity, validated_input
 
@@ -77,6 +78,16 @@ class OptimizationCycle:
 
     @workflow.run
     async def run(self, raw: OptimizationCycleInput | dict[str, Any]) -> CycleResult:
+        started = workflow.now()
+        result = await self._cycle(raw)
+        seconds = (workflow.now() - started).total_seconds()  # not recorded again on replay
+        histogram = workflow.metric_meter().create_histogram_float(
+            CYCLE_DURATION, "An optimization cycle from start to end (approval waits included)", "s"
+        )
+        histogram.record(seconds, {"outcome": result.outcome})
+        return result
+
+    async def _cycle(self, raw: OptimizationCycleInput | dict[str, Any]) -> CycleResult:
         inp = self._inp = validated_input(OptimizationCycleInput, raw)
         adv = self._status.advertiser_id = inp.advertiser_id
         workflow.upsert_search_attributes([ADVERTISER_ID.value_set(adv)])

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewUpdate,
         WatchInput,
     )
+    from models.telemetry import RECOVERY_MTTR
     from models.workflows import RECOVERY_STATE, REJECTION_RECOVERY
     from workflows.common import ADVERTISER_ID, send_alert, tiktok_activity, validated_input
 
@@ -236,6 +237,9 @@ class RejectionRecovery:
         st.restored_at = workflow.now()
         assert st.rejected_at is not None
         st.mttr_seconds = (st.restored_at - st.rejected_at).total_seconds()
+        workflow.metric_meter().create_histogram_float(
+            RECOVERY_MTTR, "From an ad's rejection to delivery restored", "s"
+        ).record(st.mttr_seconds, {"chosen_by": "pool" if st.decided_by is None else "person"})
         self._set("restored", f"delivery restored with {replacement} after {st.mttr_seconds / 60:.1f} min")
         await self._alert(
             "info", "delivery_restored", f"Ad {ad.ad_id} replaced by {replacement}", self._tried_lines()

@@ -52,7 +52,7 @@ def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.send_signal(signal.SIGTERM)
     for proc in procs:
         try:
-            proc.wait(30)
+            proc.wait(50)  # then kill: an activity still running would hold a graceful stop 150 s
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

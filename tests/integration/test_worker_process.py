@@ -6,6 +6,8 @@ from the simulator's consent page, which also starts its TokenRefresh workflow."
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import os
 import signal
 import socket
@@ -45,6 +47,7 @@ async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
         "TTADS_TASK_QUEUE": task_queue,
         "TTADS_METRICS_PORT": str(metrics_port),
         "TTADS_TIKTOK_BASE_URL": simulator.base_url,
+        "TTADS_LOG_FORMAT": "json",
     }
     env.pop("DATABASE_URL", None)
     async with httpx.AsyncClient(base_url=simulator.base_url) as http:
@@ -61,7 +64,8 @@ async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
     assert DEMO_ADVERTISER in connected.stdout
     refresh = dev_env.client.get_workflow_handle(f"token-refresh-{DEMO_ADVERTISER}")
 
-    proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
+    log_file = (tmp_path / "worker.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stderr=log_file)
     try:
         result = await dev_env.client.execute_workflow(
             "AdvertiserSync",
@@ -74,11 +78,17 @@ async def test_worker_process_runs_sync_serves_metrics_and_stops_on_sigterm(
         async with httpx.AsyncClient() as http:
             metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
         assert "workflow_completed" in metrics and "tiktok_api_calls" in metrics
+        assert re.search(r'tiktok_api_latency_bucket\{[^}]*le="2"\}', metrics)  # seconds, not ms buckets
         status = await refresh.query("status")
         assert status["phase"].startswith("waiting until 30 minutes before")  # picked up by this worker
         proc.send_signal(signal.SIGTERM)
         code = await asyncio.to_thread(proc.wait, 30)
         assert code == 0
+        lines = [
+            json.loads(x) for x in (tmp_path / "worker.log").read_text().splitlines() if x.startswith("{")
+        ]
+        started = next(x for x in lines if x["message"].startswith("worker on task queue"))
+        assert started["level"] == "INFO" and started["logger"] == "worker" and "ts" in started
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -35,7 +35,7 @@ async def running_worker(
         tiktok_base_url=base_url,
         http_timeout_seconds=5.0,
         change_log_key=SecretStr(CHANGE_LOG_KEY),
-        **overrides,
+        **{"worker_graceful_shutdown_seconds": 20, **overrides},
     )
     deps = Dependencies.build(settings, store=store, cipher=cipher)
     started = datetime.now(UTC) - timedelta(seconds=1)

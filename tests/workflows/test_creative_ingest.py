@@ -74,7 +74,7 @@ async def test_good_assets_are_uploaded_once_and_bad_ones_refused(
     draft = next(r for r in rows if r.state == "draft")  # kept with the rule it broke, never uploaded
     assert draft.creative_id is None and draft.note.startswith("refused: duration:")
     assert teaser.pool_id == draft.id and video.pool_id and len(rows) == 3  # the rerun added none
-    vertical = next(r for r in rows if r.kind == "video")
+    vertical = next(r for r in rows if r.kind == "video" and r.state == "uploaded")
     assert vertical.tags == ["spring", "vertical"] and vertical.score == 95
     assert vertical.facts["width"] == 540 and vertical.facts["audio_codec"] == "aac"
 
