@@ -29,6 +29,7 @@ from activities.daily_report import DailyReportActivities
 from activities.entities import EntityActivities
 from activities.interfaces import INTERFACES
 from activities.launch import LaunchActivities
+from activities.liveness import Liveness
 from activities.optimization import CycleActivities
 from activities.priors import PriorActivities
 from activities.privacy import PrivacyActivities
@@ -85,6 +86,7 @@ def build_worker(client: Client, deps: Dependencies, task_queue: str) -> Worker:
         workflows=all_workflow_classes(),
         workflow_runner=workflow_runner(),
         activities=activities_for(deps, client),
+        interceptors=[Liveness()],  # a live activity keeps its heartbeat timeout from tripping
         graceful_shutdown_timeout=timedelta(seconds=grace),
     )
 

@@ -32,6 +32,9 @@ TIKTOK_RETRY = RetryPolicy(
 )
 
 
+LIVENESS = timedelta(seconds=30)
+
+
 async def tiktok_activity(
     activity: Callable[[Any, A], Awaitable[R]],
     arg: A,
@@ -41,12 +44,14 @@ async def tiktok_activity(
     heartbeat: timedelta | None = None,
 ) -> R:
     """Run an activity of ``activities.interfaces`` (e.g. ``EntityOperations.set_status``)
-    with the TikTok retry policy; argument and result are type-checked."""
+    with the TikTok retry policy; argument and result are type-checked. Every one has a
+    heartbeat timeout (30 s unless given; the worker's ``Liveness`` interceptor beats for a live
+    one), so that a worker's death is noticed in seconds, not at the start-to-close timeout."""
     return await workflow.execute_activity_method(
         activity,
         arg,
         start_to_close_timeout=start_to_close,
-        heartbeat_timeout=heartbeat,
+        heartbeat_timeout=heartbeat or LIVENESS,
         retry_policy=TIKTOK_RETRY,
         summary=summary,
     )
@@ -65,6 +70,7 @@ async def send_alert(alert: Alert) -> None:
             AlertOperations.send_alert,
             alert,
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=LIVENESS,
             retry_policy=ALERT_RETRY,
             summary=f"Alert ({alert.level}): {alert.title}"[:200],
         )
@@ -86,6 +92,7 @@ async def remove_spool(key: str) -> None:
             AudienceOperations.finish_audience_sync,
             key,
             start_to_close_timeout=timedelta(minutes=5),
+            heartbeat_timeout=LIVENESS,
             retry_policy=TIKTOK_RETRY,
             summary="Remove the run's spool",
         )
