@@ -1,5 +1,5 @@
-"""``starter.py codec new-key KID``: a key for payload encryption (docs/operations.md, "Payload
-encryption"): put it first in ``TTADS_PAYLOAD_ENCRYPTION_KEYS`` to rotate, keep the old ones."""
+"""``starter.py codec new-key KID``: a key for payload encryption; rotating keys is described in
+docs/runbooks/payload-encryption.md (add it last everywhere, then first, keep the old ones)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from cli.common import EXIT_BAD_INPUT, EXIT_FAILED, console, err
+from codec.encryption import ENCODING, KEY_ID, payloads_in
 from settings import get_settings
 from temporal_client import connect, data_converter
 from workflows.catalog import all_workflow_classes, workflow_runner
@@ -39,6 +40,17 @@ def history_from_file(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(workflow_id or path.stem, data)
 
 
+def missing_keys(history: WorkflowHistory, known: set[str]) -> set[str]:
+    """Key ids the history's payloads are encrypted with that ``known`` lacks."""
+    ids = {
+        p.metadata[KEY_ID].decode()
+        for event in history.events
+        for p in payloads_in(event)
+        if p.metadata.get("encoding") == ENCODING and KEY_ID in p.metadata
+    }
+    return ids - known
+
+
 async def replay_histories(
     histories: Iterable[WorkflowHistory] | AsyncIterator[WorkflowHistory],
 ) -> dict[str, str]:
@@ -49,7 +61,15 @@ async def replay_histories(
         items = [h async for h in histories]
     else:
         items = list(histories)
+    codec = get_settings().payload_codec()
     for history in items:
+        missing = missing_keys(history, set(codec.ring.keys) if codec else set())
+        if missing:  # replaying without the key would fail (or pass) for the wrong reason
+            failures[f"{history.workflow_id} ({history.run_id})"] = (
+                f"encrypted with key id(s) {', '.join(sorted(missing))}, which TTADS_PAYLOAD_ENCRYPTION_KEYS "
+                "lacks: set the keys the workers use, then replay again"
+            )
+            continue
         result = await r.replay_workflow(history, raise_on_replay_failure=False)
         if result.replay_failure is not None:
             failures[f"{history.workflow_id} ({history.run_id})"] = str(result.replay_failure)
@@ -81,7 +101,8 @@ def replay(
 
     count, failures = asyncio.run(go())
     for run, failure in failures.items():
-        err.print(f"[red]NON-DETERMINISTIC[/] {run}: {failure}")
+        label = "CANNOT REPLAY" if failure.startswith("encrypted with key id") else "NON-DETERMINISTIC"
+        err.print(f"[red]{label}[/] {run}: {failure}")
     noun = "history" if count == 1 else "histories"
     console.print(f"replayed {count} {noun}: {count - len(failures)} ok, {len(failures)} failed")
     if failures:

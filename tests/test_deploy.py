@@ -43,6 +43,15 @@ def test_compose_follows_the_compose_specification() -> None:
     assert services["worker"]["deploy"]["replicas"] == 2
     assert {"temporal", "temporal-ui", "postgresql", "worker", "receiver"} <= set(services)
     assert all("healthcheck" in services[s] for s in ("postgresql", "temporal", "worker", "receiver"))
+    worker = services["worker"]  # each replica throttles to its share of the app's TikTok quota
+    assert int(worker["environment"]["TTADS_RATE_LIMIT_PROCESSES"]) == worker["deploy"]["replicas"]
+
+
+def test_kubernetes_workers_share_the_quota_at_their_most() -> None:
+    docs = {d["kind"]: d for _, d in manifests() if d["kind"] in ("ConfigMap", "HorizontalPodAutoscaler")}
+    share = int(docs["ConfigMap"]["data"]["TTADS_RATE_LIMIT_PROCESSES"])
+    assert share == docs["HorizontalPodAutoscaler"]["spec"]["maxReplicas"]
+    assert not docs["ConfigMap"]["data"]["TTADS_TIKTOK_BASE_URL"].endswith("/open_api")  # the client adds it
 
 
 @pytest.mark.parametrize(("name", "doc"), manifests(), ids=lambda v: v if isinstance(v, str) else "")

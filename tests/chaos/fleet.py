@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.integration.processes import free_port, stop_workers
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.processes import spawn_worker, stop_workers
 
 
 @dataclass
@@ -30,14 +27,7 @@ class Fleet:
 
     def start(self, i: int) -> None:
         self.started += 1
-        with (self.logs / f"worker-{i}-{self.started}.log").open("wb") as out:
-            self.procs[i] = subprocess.Popen(
-                [sys.executable, "worker.py"],
-                cwd=ROOT,
-                env={**self.env, "TTADS_METRICS_PORT": str(free_port())},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.procs[i] = spawn_worker(self.env, self.logs / f"worker-{i}-{self.started}.log")
 
     def start_all(self) -> None:
         for i in range(self.size):

@@ -34,6 +34,7 @@ from store.tokens import save_tokens
 from tests.chaos.fleet import Fleet
 from tests.chaos.workload import Expected, Started, Tiktok, outcome_problems, start_round, tiktok_problems
 from tests.dbutil import LOCAL_PG, configured_url, fresh_postgres, postgres_reachable
+from tests.integration.processes import worker_env
 from tests.simulator.helpers import small_scenario
 from tests.workflows.launch_helpers import ADV, seed_tenant
 from workflows.catalog import all_workflow_classes, workflow_runner
@@ -85,15 +86,10 @@ async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: P
                 ):
                     (await admin.post(path, json=body)).raise_for_status()
             task_queue = f"tiktok-ads-chaos-{tag}"
-            env = {
-                **os.environ, "TTADS_ENVIRONMENT": "dev", "TTADS_DATA_DIR": str(tmp_path),
-                "TTADS_DATABASE_URL": url,
-                "TTADS_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                "TTADS_TASK_QUEUE": task_queue, "TTADS_TIKTOK_BASE_URL": sim.base_url,
-                "TTADS_HTTP_TIMEOUT_SECONDS": "5", "TTADS_AUDIENCE_STREAM_BATCH": "25",
-                "TTADS_RATE_LIMIT_PROCESSES": str(WORKERS), "TTADS_LOG_LEVEL": "WARNING",
-            }  # fmt: skip
-            env.pop("DATABASE_URL", None)
+            env = worker_env(
+                tmp_path, url, dev_env.client.service_client.config.target_host, task_queue, sim.base_url,
+                http_timeout_seconds="5", audience_stream_batch="25", rate_limit_processes=str(WORKERS),
+            )  # fmt: skip
             fleet = Fleet(env, tmp_path / "logs", WORKERS)
             api = Tiktok(sim)
             expected, runs = Expected(), list[Started]()

@@ -1,18 +1,54 @@
-"""Worker processes for the kill tests: a free port, the tail of their logs, and a store
-seeded the way a worker process reads it (the demo tenant, the advertiser's token encrypted
-with the dev key under ``data_dir``)."""
+"""Worker processes for the kill tests: their environment, starting one with its own log, a
+free port, the tail of their logs, and a store seeded the way a worker process reads it (the
+demo tenant, the advertiser's token encrypted with the dev key under ``data_dir``)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from store import Store, TokenCipher
 from store.tokens import save_tokens
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import seed_tenant
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(
+    data_dir: Path, database_url: str, temporal: str, task_queue: str, tiktok_url: str, **extra: str
+) -> dict[str, str]:
+    """``worker.py``'s environment: dev keys under ``data_dir``, the store, the server, the
+    queue, the simulator; ``extra`` adds ``TTADS_*`` settings (``http_timeout_seconds="5"``)."""
+    env = {
+        **os.environ,
+        "TTADS_ENVIRONMENT": "dev",
+        "TTADS_DATA_DIR": str(data_dir),
+        "TTADS_DATABASE_URL": database_url,
+        "TTADS_TEMPORAL_ADDRESS": temporal,
+        "TTADS_TASK_QUEUE": task_queue,
+        "TTADS_TIKTOK_BASE_URL": tiktok_url,
+        "TTADS_LOG_LEVEL": "WARNING",
+        **{f"TTADS_{k.upper()}": v for k, v in extra.items()},
+    }
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``python worker.py`` as operators run it, its output in ``log``, metrics on a free port."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "worker.py"],
+            cwd=ROOT,
+            env={**env, "TTADS_METRICS_PORT": str(free_port())},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def free_port() -> int:

@@ -14,7 +14,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -24,11 +23,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.audience_runs import AudienceSyncResult
 from simulator import SimulatorServer
-from tests.integration.processes import free_port, seed_store, stop_workers, tail
+from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 ROWS, BATCH, THREADS = 1000, 25, 2  # 40 chunks
 KILL_AFTER = 12  # mapping requests seen before the kill
 
@@ -46,34 +44,18 @@ async def test_a_killed_stream_resumes_without_resending_acknowledged_chunks(
             (tmp_path / "rows.csv").write_text(
                 "email\n" + "\n".join(f"kill{i}@example.com" for i in range(ROWS)) + "\n"
             )
-            task_queue = f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}"
-            env = {
-                **os.environ,
-                "TTADS_ENVIRONMENT": "dev",
-                "TTADS_DATA_DIR": str(tmp_path),
-                "TTADS_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-                "TTADS_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                "TTADS_TASK_QUEUE": task_queue,
-                "TTADS_TIKTOK_BASE_URL": sim.base_url,
-                "TTADS_AUDIENCE_STREAM_BATCH": str(BATCH),
-                "TTADS_LOG_LEVEL": "WARNING",
-            }
-            env.pop("DATABASE_URL", None)
+            temporal = dev_env.client.service_client.config.target_host
+            env = worker_env(
+                tmp_path, f"sqlite:///{tmp_path / 'app.db'}", temporal,
+                f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}", sim.base_url, audience_stream_batch=str(BATCH),
+            )  # fmt: skip
+            task_queue = env["TTADS_TASK_QUEUE"]
             procs: list[subprocess.Popen[bytes]] = []
             logs: list[Path] = []
 
             def start_worker() -> subprocess.Popen[bytes]:
                 logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-                with logs[-1].open("wb") as out:
-                    procs.append(
-                        subprocess.Popen(
-                            [sys.executable, "worker.py"],
-                            cwd=ROOT,
-                            env={**env, "TTADS_METRICS_PORT": str(free_port())},
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                        )
-                    )
+                procs.append(spawn_worker(env, logs[-1]))
                 return procs[-1]
 
             try:

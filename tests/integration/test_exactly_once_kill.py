@@ -25,7 +25,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -43,12 +42,11 @@ from connector.client import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import LaunchResult
 from simulator import SimulatorServer
-from tests.integration.processes import free_port, seed_store, stop_workers, tail
+from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 HOLD_S = 20.0  # how long a fault holds the killed worker's request; the kill comes first
 REACH_S = 40.0  # the worker must reach the kill point within this
 # The killed attempt is retried after the launch activities' 45 s heartbeat timeout. Well
@@ -151,33 +149,15 @@ async def _run_kill_point(
             await seed_store(store_url, tmp)
 
         task_queue = f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}"
-        worker_env = {
-            **os.environ,
-            "TTADS_ENVIRONMENT": "dev",
-            "TTADS_DATA_DIR": str(tmp),
-            "TTADS_DATABASE_URL": f"sqlite:///{store_url}",
-            "TTADS_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-            "TTADS_TASK_QUEUE": task_queue,
-            "TTADS_TIKTOK_BASE_URL": sim.base_url,
-            "TTADS_LOG_LEVEL": "WARNING",
-        }
-        worker_env.pop("DATABASE_URL", None)
+        temporal = env.client.service_client.config.target_host
+        environ = worker_env(tmp, f"sqlite:///{store_url}", temporal, task_queue, sim.base_url)
         procs: list[subprocess.Popen[bytes]] = []
         logs: list[Path] = []
 
         def start_worker() -> subprocess.Popen[bytes]:
-            log = tmp / f"worker-{len(procs) + 1}.log"
-            logs.append(log)
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "worker.py"],
-                    cwd=ROOT,
-                    env={**worker_env, "TTADS_METRICS_PORT": str(free_port())},
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            procs.append(proc)
-            return proc
+            logs.append(tmp / f"worker-{len(procs) + 1}.log")
+            procs.append(spawn_worker(environ, logs[-1]))
+            return procs[-1]
 
         # in a thread: the other kill points keep running
         stack.push_async_callback(asyncio.to_thread, stop_workers, procs)

@@ -15,7 +15,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -27,11 +26,10 @@ from models.creative_ingest import CreativeIngestResult
 from simulator import SimulatorServer
 from simulator.scenario import demo_scenario
 from tests.creatives.test_spec import make_video
-from tests.integration.processes import free_port, seed_store, stop_workers, tail
+from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pool_rows(db: Path, name: str) -> list[tuple[str, str | None]]:
@@ -57,33 +55,17 @@ async def test_a_killed_upload_makes_one_video(dev_env: WorkflowEnvironment, tmp
             (await http.post("/sim/faults", json={"seed": 1, "rules": [held]})).raise_for_status()
             db = tmp_path / "app.db"
             await seed_store(db, tmp_path)
-            task_queue = f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}"
-            env = {
-                **os.environ,
-                "TTADS_ENVIRONMENT": "dev",
-                "TTADS_DATA_DIR": str(tmp_path),
-                "TTADS_DATABASE_URL": f"sqlite:///{db}",
-                "TTADS_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-                "TTADS_TASK_QUEUE": task_queue,
-                "TTADS_TIKTOK_BASE_URL": sim.base_url,
-                "TTADS_LOG_LEVEL": "WARNING",
-            }
-            env.pop("DATABASE_URL", None)
+            env = worker_env(
+                tmp_path, f"sqlite:///{db}", dev_env.client.service_client.config.target_host,
+                f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}", sim.base_url,
+            )  # fmt: skip
+            task_queue = env["TTADS_TASK_QUEUE"]
             procs: list[subprocess.Popen[bytes]] = []
             logs: list[Path] = []
 
             def start_worker() -> subprocess.Popen[bytes]:
                 logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-                with logs[-1].open("wb") as out:
-                    procs.append(
-                        subprocess.Popen(
-                            [sys.executable, "worker.py"],
-                            cwd=ROOT,
-                            env={**env, "TTADS_METRICS_PORT": str(free_port())},
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                        )
-                    )
+                procs.append(spawn_worker(env, logs[-1]))
                 return procs[-1]
 
             try:

@@ -84,6 +84,9 @@ async def test_history_holds_ciphertext_and_the_ui_path_decodes_it(
         workflows=[CampaignLaunch], data_converter=worker_client.data_converter
     ).replay_workflow(raw)  # SREs replay an encrypted run with the worker's converter
     assert replayed.replay_failure is None
+    from cli.replay import missing_keys  # starter.py replay refuses, naming the keys, without them
+
+    assert missing_keys(raw, set()) == {"k1", "k2"} and missing_keys(raw, {"k1", "k2"}) == set()
 
     started = raw.events[0].workflow_execution_started_event_attributes.input
     body = json_format.MessageToDict(started)

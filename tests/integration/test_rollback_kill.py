@@ -7,10 +7,8 @@ restore, no conflict from the restore the dead attempt already made."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -25,12 +23,11 @@ from models.rollback import RollbackInput, RollbackResult
 from simulator import SimulatorServer
 from store import Store
 from store.changes import changes_for
-from tests.integration.processes import free_port, seed_store, stop_workers, tail
+from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 HOLD_S = 20.0
 RECOVER_S = 150.0  # the restore activity's 45 s heartbeat timeout, then the rest of the rollback
 
@@ -42,29 +39,15 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
     await seed_store(db, tmp_path)
     task_queue = f"tiktok-ads-rollback-kill-{uuid.uuid4().hex[:8]}"
     with SimulatorServer(port=0) as sim:
-        env = {
-            **os.environ,
-            "TTADS_ENVIRONMENT": "dev",
-            "TTADS_DATA_DIR": str(tmp_path),
-            "TTADS_DATABASE_URL": f"sqlite:///{db}",
-            "TTADS_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-            "TTADS_TASK_QUEUE": task_queue,
-            "TTADS_TIKTOK_BASE_URL": sim.base_url,
-            "TTADS_LOG_LEVEL": "WARNING",
-        }
-        env.pop("DATABASE_URL", None)
+        temporal = dev_env.client.service_client.config.target_host
+        env = worker_env(tmp_path, f"sqlite:///{db}", temporal, task_queue, sim.base_url)
         logs: list[Path] = []
         procs: list[subprocess.Popen[bytes]] = []
 
         def start_worker() -> subprocess.Popen[bytes]:
             logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-            with logs[-1].open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "worker.py"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                    env={**env, "TTADS_METRICS_PORT": str(free_port())},
-                )  # fmt: skip
-            procs.append(proc)
-            return proc
+            procs.append(spawn_worker(env, logs[-1]))
+            return procs[-1]
 
         try:
             first = start_worker()
