@@ -32,7 +32,7 @@ from simulator import DEMO_ACCESS_TOKEN, SimulatorServer
 from store import Store, TokenCipher
 from store.tokens import save_tokens
 from tests.chaos.fleet import Fleet
-from tests.chaos.workload import Expected, Started, Tiktok, outcome_problems, start_round, tiktok_problems
+from tests.chaos.workload import KINDS, Load, Started, Tiktok, outcome_problems, tiktok_problems
 from tests.dbutil import LOCAL_PG, configured_url, fresh_postgres, postgres_reachable
 from tests.integration.processes import worker_env
 from tests.simulator.helpers import small_scenario
@@ -92,7 +92,7 @@ async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: P
             )  # fmt: skip
             fleet = Fleet(env, tmp_path / "logs", WORKERS)
             api = Tiktok(sim)
-            expected, runs = Expected(), list[Started]()
+            runs: list[Started] = []
             async with store.session() as s:
                 since = int((await s.execute(select(func.max(ChangeLogRow.id)))).scalar() or 0)
             kinds_at_kill: Counter[str] = Counter()
@@ -101,20 +101,17 @@ async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: P
             try:
                 async with httpx.AsyncClient(base_url=sim.base_url + "/sim/", timeout=10) as admin:
                     (await admin.post("faults", json={"seed": 7, "rules": FAULTS})).raise_for_status()
-                rounds = 0
-                while fleet.kills < KILLS:
-                    batch = await start_round(
-                        dev_env.client, task_queue, store, api, expected, tmp_path, rounds, tag
-                    )
-                    runs += batch
-                    rounds += 1
-                    pending = [asyncio.ensure_future(r.handle.result()) for r in batch]
-                    while not all(p.done() for p in pending) and fleet.kills < KILLS:
-                        await asyncio.sleep(rng.uniform(1.0, 3.0))
-                        running = {r.kind for r, p in zip(batch, pending, strict=True) if not p.done()}
-                        kinds_at_kill.update(running)
-                        fleet.kill(rng.randrange(WORKERS))
-                    await asyncio.wait(pending, timeout=600)  # the rest of the round, no kills
+                load = Load(dev_env.client, task_queue, store, api, tmp_path, tag)
+                running: dict[str, tuple[Started, asyncio.Future[Any]]] = {}
+                while fleet.kills < KILLS:  # every kind always has a run going while workers die
+                    for kind in KINDS:
+                        if kind not in running or running[kind][1].done():
+                            run = await load.start(kind)
+                            runs.append(run)
+                            running[kind] = (run, asyncio.ensure_future(run.handle.result()))
+                    await asyncio.sleep(rng.uniform(1.0, 3.0))
+                    kinds_at_kill.update(k for k, (_, done) in running.items() if not done.done())
+                    fleet.kill(rng.randrange(WORKERS))
                 storm = time.monotonic() - began
                 async with httpx.AsyncClient(base_url=sim.base_url + "/sim/", timeout=10) as admin:
                     faults = (await admin.get("stats")).json()["faults"]
@@ -127,7 +124,7 @@ async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: P
                 await api.aclose()
                 await _terminate_leftovers(dev_env, task_queue)
             problems = [p for run, result in results for p in outcome_problems(run.kind, result)]
-            problems += await tiktok_problems(sim, store, expected, since)
+            problems += await tiktok_problems(sim, store, load.expected, since)
             statuses = [(await r.handle.describe()).status for r in runs]
             replayer = Replayer(workflows=all_workflow_classes(), workflow_runner=workflow_runner(),
                                 data_converter=dev_env.client.data_converter)  # fmt: skip
@@ -141,9 +138,9 @@ async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: P
 
     print(
         f"\nchaos: {fleet.kills} kills ({dict(kinds_at_kill)} running at the kills), {fleet.started} worker "
-        f"starts, {rounds} rounds, {len(runs)} workflows ({dict(Counter(r.kind for r in runs))}), faults "
+        f"starts, {len(runs)} workflows ({dict(Counter(r.kind for r in runs))}), faults "
         f"injected {faults}, storm {storm:.0f} s, all done {time.monotonic() - began:.0f} s; "
-        f"objects made {dict(expected.created)}; {len(replay_failures)} replay failures"
+        f"objects made {dict(load.expected.created)}; {len(replay_failures)} replay failures"
     )
     assert fleet.kills >= KILLS
     assert all(s == WorkflowExecutionStatus.COMPLETED for s in statuses), statuses

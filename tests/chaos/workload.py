@@ -1,9 +1,10 @@
 """The chaos run's workload and what it checks against the simulator afterwards.
 
-A round starts, on the real dev server: launches (a campaign, an ad group, two ads each), an
-optimization cycle, a rejection recovery (an ad the simulator's review rejects, a pool creative
-to replace it with) and a streaming audience sync. The checks read TikTok's side from the
-simulator: objects made once each, every recorded change live, every audience member once.
+``Load`` keeps one run of each kind going on the real dev server: a launch (a campaign, an ad
+group, two ads), an optimization cycle, a rejection recovery (an ad the simulator's review
+rejects, a pool creative to replace it with) and a streaming audience sync. The checks read
+TikTok's side from the simulator: objects made once each, every recorded change live, every
+audience member once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from simulator import DEMO_ACCESS_TOKEN, SimulatorServer
 from store import Store, pool
 from tests.workflows.launch_helpers import ADV, VIDEO, launch_input
 
-LAUNCHES_PER_ROUND = 3
 AUDIENCE_ROWS = 200
 SPARE_VIDEO = "v10033g50000demo0002"
 
@@ -37,7 +37,6 @@ SPARE_VIDEO = "v10033g50000demo0002"
 class Started:
     kind: str  # launch | cycle | recovery | audience
     handle: WorkflowHandle[Any, Any]
-    expect: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,71 +72,77 @@ class Tiktok:
         await self.http.aclose()
 
 
-async def start_round(
-    client: Client,
-    task_queue: str,
-    store: Store,
-    api: Tiktok,
-    expected: Expected,
-    folder: Path,
-    n: int,
-    tag: str,
-) -> list[Started]:
-    started: list[Started] = []
+KINDS = ("launch", "cycle", "recovery", "audience")
 
-    async def start(kind: str, workflow: str, arg: Any, wid: str, **expect: Any) -> None:
-        handle = await client.start_workflow(
-            workflow, arg, id=wid, task_queue=task_queue,
+
+@dataclass
+class Load:
+    """Starts one more run of a kind; what it should leave on TikTok goes into ``expected``."""
+
+    client: Client
+    task_queue: str
+    store: Store
+    api: Tiktok
+    folder: Path
+    tag: str
+    expected: Expected = field(default_factory=Expected)
+    count: Counter[str] = field(default_factory=Counter)
+
+    async def start(self, kind: str) -> Started:
+        n = self.count[kind] = self.count[kind] + 1
+        workflow, arg, wid = await getattr(self, f"_{kind}")(n)
+        handle = await self.client.start_workflow(
+            workflow, arg, id=wid, task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )  # fmt: skip
-        started.append(Started(kind, handle, expect))
+        return Started(kind, handle)
 
-    for i in range(LAUNCHES_PER_ROUND):
-        name = f"Chaos {tag} r{n} l{i}"
+    async def _launch(self, n: int) -> tuple[str, Any, str]:
+        name = f"Chaos {self.tag} launch {n}"
         inp = launch_input(name, "none")
-        expected.launch_names.append(name)
-        expected.created["campaign"] += 1
-        expected.created["adgroup"] += len(inp.adgroups)
-        expected.created["ad"] += sum(len(g.ads) for g in inp.adgroups)
-        await start("launch", "CampaignLaunch", inp.model_dump(mode="json"), f"chaos-launch-{tag}-{n}-{i}")
+        self.expected.launch_names.append(name)
+        self.expected.created["campaign"] += 1
+        self.expected.created["adgroup"] += len(inp.adgroups)
+        self.expected.created["ad"] += sum(len(g.ads) for g in inp.adgroups)
+        return "CampaignLaunch", inp.model_dump(mode="json"), f"chaos-launch-{self.tag}-{n}"
 
-    await start("cycle", "OptimizationCycle", {"advertiser_id": ADV}, f"chaos-cycle-{tag}-{n}")
+    async def _cycle(self, n: int) -> tuple[str, Any, str]:
+        return "OptimizationCycle", {"advertiser_id": ADV}, f"chaos-cycle-{self.tag}-{n}"
 
-    campaign = await api.post("campaign/create/", campaign_name=f"Chaos {tag} r{n} recovery",
-                              objective_type="WEB_CONVERSIONS")  # fmt: skip
-    group = await api.post(
-        "adgroup/create/", campaign_id=campaign["campaign_id"], adgroup_name=f"Chaos {tag} r{n} group",
-        budget_mode="BUDGET_MODE_DAY", budget=50, optimization_goal="CONVERT", billing_event="OCPM",
-    )  # fmt: skip
-    creative = {"ad_name": "Hero", "ad_text": "A miracle serum", "ad_format": "SINGLE_VIDEO",
-                "video_id": VIDEO, "landing_page_url": "https://shop.example/"}  # fmt: skip
-    made = await api.post("ad/create/", adgroup_id=group["adgroup_id"], creatives=[creative])
-    expected.direct.update({"campaign": 1, "adgroup": 1, "ad": 1})
-    expected.created["ad"] += 1  # the replacement
-    async with store.session() as session:
-        await pool.add(
-            session,
-            PoolCreativeRow(advertiser_id=ADV, campaign_id=campaign["campaign_id"], creative_id=SPARE_VIDEO,
-                            ad_text="Fresh look for spring", added_by="chaos"),
+    async def _recovery(self, n: int) -> tuple[str, Any, str]:
+        """An ad TikTok's review rejects, and a pool creative for its campaign to replace it."""
+        api, name = self.api, f"Chaos {self.tag} recovery {n}"
+        campaign = await api.post("campaign/create/", campaign_name=name, objective_type="WEB_CONVERSIONS")
+        group = await api.post(
+            "adgroup/create/", campaign_id=campaign["campaign_id"], adgroup_name=f"{name} group",
+            budget_mode="BUDGET_MODE_DAY", budget=50, optimization_goal="CONVERT", billing_event="OCPM",
         )  # fmt: skip
-    await asyncio.sleep(1.2)  # review takes 1 s: the ad is rejected when the recovery reads it
-    ad_id = str(made["ad_ids"][0])
-    await start(
-        "recovery", "RejectionRecovery",
-        {"advertiser_id": ADV, "ad_id": ad_id, "poll_seconds": 2, "source": "operator"}, f"recover-{ad_id}",
-    )  # fmt: skip
+        creative = {"ad_name": "Hero", "ad_text": "A miracle serum", "ad_format": "SINGLE_VIDEO",
+                    "video_id": VIDEO, "landing_page_url": "https://shop.example/"}  # fmt: skip
+        made = await api.post("ad/create/", adgroup_id=group["adgroup_id"], creatives=[creative])
+        self.expected.direct.update({"campaign": 1, "adgroup": 1, "ad": 1})
+        self.expected.created["ad"] += 1  # the replacement
+        async with self.store.session() as session:
+            item = PoolCreativeRow(
+                advertiser_id=ADV, campaign_id=campaign["campaign_id"], creative_id=SPARE_VIDEO,
+                ad_text="Fresh look for spring", added_by="chaos",
+            )  # fmt: skip
+            await pool.add(session, item)
+        await asyncio.sleep(1.2)  # review takes 1 s: the ad is rejected when the recovery reads it
+        ad_id = str(made["ad_ids"][0])
+        inp = {"advertiser_id": ADV, "ad_id": ad_id, "poll_seconds": 2, "source": "operator"}
+        return "RejectionRecovery", inp, f"recover-{ad_id}"
 
-    audience = f"chaos-{tag}-r{n}"
-    rows = folder / f"{audience}.csv"
-    rows.write_text("email\n" + "\n".join(f"{audience}-{i}@example.com" for i in range(AUDIENCE_ROWS)) + "\n")
-    expected.audiences[audience] = AUDIENCE_ROWS
-    await start(
-        "audience", "AudienceSync",
-        {"advertiser_id": ADV, "api_mode": "STREAMING", "audience_names": audience, "thread_count": 2,
-         "source": {"path": str(rows)}},
-        f"chaos-audience-{tag}-{n}",
-    )  # fmt: skip
-    return started
+    async def _audience(self, n: int) -> tuple[str, Any, str]:
+        audience = f"chaos-{self.tag}-{n}"
+        rows = self.folder / f"{audience}.csv"
+        rows.write_text(
+            "email\n" + "\n".join(f"{audience}-{i}@example.com" for i in range(AUDIENCE_ROWS)) + "\n"
+        )
+        self.expected.audiences[audience] = AUDIENCE_ROWS
+        inp = {"advertiser_id": ADV, "api_mode": "STREAMING", "audience_names": audience, "thread_count": 2,
+               "source": {"path": str(rows)}}  # fmt: skip
+        return "AudienceSync", inp, f"chaos-audience-{self.tag}-{n}"
 
 
 def outcome_problems(kind: str, result: Any) -> list[str]:

@@ -5,6 +5,7 @@ window from the scheduled time, and overlap SKIP never doubles a cycle that stil
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.optimization import CycleResult, CycleSettings
 from models.workflows import optimize_schedule_id
-from schedules import ensure_optimization_schedule, list_schedules
+from schedules import ensure_optimization_schedule, list_schedules, spread
 from settings import Settings
 from store import Store, TokenCipher
 from tests.connector.sim import advance
@@ -64,6 +65,8 @@ async def test_schedule_triggers_cycles_and_skips_overlap(
         assert result.outcome == "dry_run" and result.proposed
         assert first.search_attributes.get("AdvertiserId") == [ADV]
         assert "TemporalScheduledStartTime" in first.search_attributes
+        (interval,) = (await client.get_schedule_handle(sid).describe()).schedule.spec.intervals
+        assert interval.every == timedelta(hours=2) and interval.offset == spread(ADV, interval.every)
 
         # a cycle waiting for approval is not doubled by the next trigger (overlap SKIP)
         gated = CycleSettings(target_cpa=40, approval_move=0.0001)
@@ -91,3 +94,10 @@ async def _running(client: Client, sid: str) -> list[Any]:
 async def _skipped(client: Client, sid: str) -> Any:
     info = (await client.get_schedule_handle(sid).describe()).info
     return info if info.num_actions_skipped_overlap else None
+
+
+def test_advertisers_cycles_spread_over_the_interval() -> None:
+    """50 advertisers' cycles do not all start at the same minute (they share one quota)."""
+    every = timedelta(hours=2)
+    offsets = [spread(str(7000000000000000001 + i), every) for i in range(50)]
+    assert all(timedelta(0) <= o < every for o in offsets) and len(set(offsets)) >= 35
