@@ -111,28 +111,36 @@ async def ensure_optimization_schedule(
     cycle: CycleSettings | None = None,
     every: timedelta = EVERY,
     paused: bool = False,
+    replace: bool = True,
 ) -> bool:
     """Create ``optimize-<advertiser>`` (and the daily ``fit-priors-<advertiser>``) or bring
-    them in line with these settings; True if the cycle's schedule was created."""
+    them in line with these settings; True if the cycle's schedule was created. ``replace``
+    False leaves existing ones as they are (reconnecting an advertiser keeps its settings)."""
     cycle = cycle or CycleSettings()
     priors = PriorFitInput(advertiser_id=advertiser_id, target_cpa=cycle.target_cpa)
-    await ensure_schedule(client, prior_schedule_id(advertiser_id), prior_schedule(settings, priors, paused))
+    prior = prior_schedule(settings, priors, paused)
+    await ensure_schedule(client, prior_schedule_id(advertiser_id), prior, replace=replace)
     schedule = optimization_schedule(settings, advertiser_id, cycle, every, paused)
-    return await ensure_schedule(client, optimize_schedule_id(advertiser_id), schedule)
+    return await ensure_schedule(client, optimize_schedule_id(advertiser_id), schedule, replace=replace)
 
 
-async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
-    """Create the schedule, or update it in place keeping an operator's pause; True if created."""
+async def ensure_schedule(
+    client: Client, schedule_id: str, schedule: Schedule, *, replace: bool = True
+) -> bool:
+    """Create the schedule, or update it in place keeping an operator's pause (unless not
+    ``replace``: then an existing one is left alone); True if created."""
     try:
         await client.create_schedule(schedule_id, schedule)
         return True
     except ScheduleAlreadyRunningError:
+        if not replace:
+            return False
 
-        def replace(update: ScheduleUpdateInput) -> ScheduleUpdate:
+        def keep_pause(update: ScheduleUpdateInput) -> ScheduleUpdate:
             schedule.state.paused = update.description.schedule.state.paused  # pausing is the operator's
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(schedule_id).update(replace)
+        await client.get_schedule_handle(schedule_id).update(keep_pause)
         return False
 
 

@@ -90,7 +90,8 @@ def token_connect(
                         client, settings, TOKEN_REFRESH, inp, workflow_id=token_refresh_id(advertiser_id)
                     )
                 if schedule:
-                    await ensure_optimization_schedule(client, settings, advertiser_id)
+                    # a reconnected advertiser keeps its schedule and the settings an operator gave it
+                    await ensure_optimization_schedule(client, settings, advertiser_id, replace=False)
         return advertisers
 
     try:

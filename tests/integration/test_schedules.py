@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from models.optimization import CycleResult, CycleSettings
+from models.optimization import CycleResult, CycleSettings, OptimizationCycleInput
 from models.workflows import optimize_schedule_id
 from schedules import ensure_optimization_schedule, list_schedules, spread
 from settings import Settings
@@ -79,6 +79,12 @@ async def test_schedule_triggers_cycles_and_skips_overlap(
         assert len(await _running(client, sid)) == 1
         for run in await _running(client, sid):
             await client.get_workflow_handle(run.id).terminate("test over")
+        # reconnecting the advertiser (token connect) leaves the operator's settings alone
+        assert not await ensure_optimization_schedule(client, settings, ADV, replace=False)
+        action = (await client.get_schedule_handle(sid).describe()).schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        (kept,) = await client.data_converter.decode(action.args, [OptimizationCycleInput])  # type: ignore[arg-type]
+        assert kept.settings.approval_move == 0.0001
         await client.get_schedule_handle(sid).delete()
 
 
