@@ -23,7 +23,12 @@ def mask(text: str) -> str:
     return _PHONE.sub(_phone, text)
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}(:\d{2}){0,2})?")
+
+
 def _phone(match: re.Match[str]) -> str:
+    if _DATE.fullmatch(match.group(0).strip()):  # 2024-01-31 (10:00) is a date, not a phone
+        return match.group(0)
     digits = sum(c.isdigit() for c in match.group(0))
     return f"{match.group(1)}***{match.group(2)}" if 8 <= digits <= 15 else match.group(0)
 

@@ -29,6 +29,11 @@ def test_mask_hides_tokens_emails_and_phones() -> None:
     assert "j***@example.com" in masked and "+8***78" in masked
 
 
+def test_dates_are_not_taken_for_phone_numbers() -> None:
+    masked = mask("Pulled reports (2024-12-31, 2024-01-01 10:00); call 090-1234-5678")
+    assert "2024-12-31" in masked and "2024-01-01 10:00" in masked and "1234-5678" not in masked
+
+
 def test_ids_are_not_taken_for_phone_numbers() -> None:
     """Run ids (UUIDs), workflow ids, TikTok request ids and 19-digit advertiser ids stay
     readable in logs; a phone written in the middle of them is still masked."""
