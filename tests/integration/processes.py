@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from store import Store, TokenCipher
@@ -49,6 +50,24 @@ def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+@dataclass
+class Workers:
+    """Worker processes started one after another, each with its own log (the kill tests')."""
+
+    env: dict[str, str]
+    folder: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.logs.append(self.folder / f"worker-{len(self.procs) + 1}.log")
+        self.procs.append(spawn_worker(self.env, self.logs[-1]))
+        return self.procs[-1]
+
+    def stop(self) -> None:
+        stop_workers(self.procs)
 
 
 def free_port() -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.audience_runs import AudienceSyncResult
 from simulator import SimulatorServer
-from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
+from tests.integration.processes import Workers, seed_store, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER
 
 pytestmark = pytest.mark.integration
@@ -50,16 +49,10 @@ async def test_a_killed_stream_resumes_without_resending_acknowledged_chunks(
                 f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}", sim.base_url, audience_stream_batch=str(BATCH),
             )  # fmt: skip
             task_queue = env["TTADS_TASK_QUEUE"]
-            procs: list[subprocess.Popen[bytes]] = []
-            logs: list[Path] = []
-
-            def start_worker() -> subprocess.Popen[bytes]:
-                logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-                procs.append(spawn_worker(env, logs[-1]))
-                return procs[-1]
+            workers = Workers(env, tmp_path)
 
             try:
-                first = start_worker()
+                first = workers.start()
                 handle = await dev_env.client.start_workflow(
                     "AudienceSync",
                     {
@@ -77,21 +70,21 @@ async def test_a_killed_stream_resumes_without_resending_acknowledged_chunks(
                 while (await http.get("/sim/stats")).json()["requests_by_path"].get(
                     "segment/mapping/", 0
                 ) < KILL_AFTER:
-                    assert first.poll() is None, f"worker exited early\n{tail(logs)}"
-                    assert asyncio.get_running_loop().time() < deadline, tail(logs)
+                    assert first.poll() is None, f"worker exited early\n{tail(workers.logs)}"
+                    assert asyncio.get_running_loop().time() < deadline, tail(workers.logs)
                     await asyncio.sleep(0.05)
                 os.kill(first.pid, signal.SIGKILL)
                 await asyncio.to_thread(first.wait, 10)
-                start_worker()
+                workers.start()
                 result = await asyncio.wait_for(handle.result(), timeout=150)
             finally:
-                await asyncio.to_thread(stop_workers, procs)
+                await asyncio.to_thread(workers.stop)
             stats = (await http.get("/sim/stats")).json()
             audiences = (await http.get("/sim/audiences", params={"advertiser_id": DEMO_ADVERTISER})).json()
 
     chunks = ROWS // BATCH
     sends = {k: n for k, n in stats["idempotency_keys"].items() if "/stream/" in k}
-    assert len(sends) == chunks, tail(logs)  # every chunk was sent
+    assert len(sends) == chunks, tail(workers.logs)  # every chunk was sent
     resent = sum(n - 1 for n in sends.values())
     assert resent <= THREADS, sends  # only chunks in flight at the kill went twice
     assert stats["requests_by_path"]["segment/mapping/"] == chunks + resent

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from connector.client import TikTokClient
 from connector.management import list_adgroups, list_ads, list_campaigns
 from models.launch import LaunchResult
 from simulator import SimulatorServer
-from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
+from tests.integration.processes import Workers, seed_store, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
@@ -151,18 +150,12 @@ async def _run_kill_point(
         task_queue = f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}"
         temporal = env.client.service_client.config.target_host
         environ = worker_env(tmp, f"sqlite:///{store_url}", temporal, task_queue, sim.base_url)
-        procs: list[subprocess.Popen[bytes]] = []
-        logs: list[Path] = []
-
-        def start_worker() -> subprocess.Popen[bytes]:
-            logs.append(tmp / f"worker-{len(procs) + 1}.log")
-            procs.append(spawn_worker(environ, logs[-1]))
-            return procs[-1]
+        workers = Workers(environ, tmp)
 
         # in a thread: the other kill points keep running
-        stack.push_async_callback(asyncio.to_thread, stop_workers, procs)
+        stack.push_async_callback(asyncio.to_thread, workers.stop)
 
-        first = start_worker()
+        first = workers.start()
         launch_name = f"Kill {name} {uuid.uuid4().hex[:6]}"
         handle = await env.client.start_workflow(
             "CampaignLaunch",
@@ -175,9 +168,9 @@ async def _run_kill_point(
         # Wait until the worker is at the kill point, then kill it without warning.
         deadline = asyncio.get_running_loop().time() + REACH_S
         while not point.ready(stats := (await http.get("/sim/stats")).json()):
-            assert first.poll() is None, f"{name}: worker exited early\n{tail(logs)}"
+            assert first.poll() is None, f"{name}: worker exited early\n{tail(workers.logs)}"
             assert asyncio.get_running_loop().time() < deadline, (
-                f"{name}: kill point not reached: {stats['created']} {stats['faults']}\n{tail(logs)}"
+                f"{name}: kill point not reached: {stats['created']} {stats['faults']}\n{tail(workers.logs)}"
             )
             await asyncio.sleep(0.02)
         os.kill(first.pid, signal.SIGKILL)
@@ -188,7 +181,7 @@ async def _run_kill_point(
 
         # Faults off, a new process on the same task queue; Temporal retries the dead attempt.
         (await http.post("/sim/faults", json={"rules": []})).raise_for_status()
-        second = start_worker()
+        second = workers.start()
         outcome = asyncio.ensure_future(handle.result())
         deadline = asyncio.get_running_loop().time() + RECOVER_S
         while not outcome.done():
@@ -198,7 +191,7 @@ async def _run_kill_point(
                 raise AssertionError(
                     f"{name}: no result {RECOVER_S:.0f} s after the kill, or the new worker exited "
                     f"(exit code {second.poll()}, pending: {pending}); a dead worker's attempt is "
-                    f"only retried after the activity's heartbeat timeout\n{tail(logs)}"
+                    f"only retried after the activity's heartbeat timeout\n{tail(workers.logs)}"
                 )
             await asyncio.wait({outcome}, timeout=0.5)
         result = outcome.result()
@@ -223,7 +216,7 @@ async def _run_kill_point(
             adgroups=[g for g in adgroups if g.adgroup_name.startswith(prefix)],
             ads=[a for a in ads if a.ad_name.startswith(prefix)],
             retried=await _retried_activities(handle),
-            logs=logs,
+            logs=workers.logs,
         )
 
 

@@ -14,7 +14,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from models.creative_ingest import CreativeIngestResult
 from simulator import SimulatorServer
 from simulator.scenario import demo_scenario
 from tests.creatives.test_spec import make_video
-from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
+from tests.integration.processes import Workers, seed_store, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER
 
 pytestmark = pytest.mark.integration
@@ -60,16 +59,10 @@ async def test_a_killed_upload_makes_one_video(dev_env: WorkflowEnvironment, tmp
                 f"tiktok-ads-kill-{uuid.uuid4().hex[:8]}", sim.base_url,
             )  # fmt: skip
             task_queue = env["TTADS_TASK_QUEUE"]
-            procs: list[subprocess.Popen[bytes]] = []
-            logs: list[Path] = []
-
-            def start_worker() -> subprocess.Popen[bytes]:
-                logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-                procs.append(spawn_worker(env, logs[-1]))
-                return procs[-1]
+            workers = Workers(env, tmp_path)
 
             try:
-                first = start_worker()
+                first = workers.start()
                 handle = await dev_env.client.start_workflow(
                     "CreativeIngest",
                     {"advertiser_id": DEMO_ADVERTISER, "assets": [{"path": str(clip), "ad_text": "Spring"}]},
@@ -79,20 +72,20 @@ async def test_a_killed_upload_makes_one_video(dev_env: WorkflowEnvironment, tmp
                 )
                 deadline = asyncio.get_running_loop().time() + 60
                 while (await http.get("/sim/stats")).json()["created"].get("video", 0) < 1:
-                    assert first.poll() is None, f"worker exited early\n{tail(logs)}"
-                    assert asyncio.get_running_loop().time() < deadline, tail(logs)
+                    assert first.poll() is None, f"worker exited early\n{tail(workers.logs)}"
+                    assert asyncio.get_running_loop().time() < deadline, tail(workers.logs)
                     await asyncio.sleep(0.05)
                 os.kill(first.pid, signal.SIGKILL)  # TikTok made the video; its answer is held back
                 await asyncio.to_thread(first.wait, 10)
                 at_kill = _pool_rows(db, clip.name)
-                start_worker()
+                workers.start()
                 result = await asyncio.wait_for(handle.result(), timeout=150)
             finally:
-                await asyncio.to_thread(stop_workers, procs)
+                await asyncio.to_thread(workers.stop)
             stats = (await http.get("/sim/stats")).json()
 
     (asset,) = result.assets
-    assert asset.state == "uploaded" and asset.creative_id, tail(logs)
+    assert asset.state == "uploaded" and asset.creative_id, tail(workers.logs)
     assert stats["created"]["video"] == 1  # one video, although it was sent twice
     assert stats["requests_by_path"]["file/video/ad/upload/"] == 2
     assert stats["codes"].get("40911") == 1  # the second send: TikTok refused the duplicate name

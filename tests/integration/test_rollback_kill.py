@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from models.rollback import RollbackInput, RollbackResult
 from simulator import SimulatorServer
 from store import Store
 from store.changes import changes_for
-from tests.integration.processes import seed_store, spawn_worker, stop_workers, tail, worker_env
+from tests.integration.processes import Workers, seed_store, tail, worker_env
 from tests.workflows.helpers import DEMO_ADVERTISER, DEMO_TOKEN
 from tests.workflows.launch_helpers import launch_input
 
@@ -41,16 +40,10 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
     with SimulatorServer(port=0) as sim:
         temporal = dev_env.client.service_client.config.target_host
         env = worker_env(tmp_path, f"sqlite:///{db}", temporal, task_queue, sim.base_url)
-        logs: list[Path] = []
-        procs: list[subprocess.Popen[bytes]] = []
-
-        def start_worker() -> subprocess.Popen[bytes]:
-            logs.append(tmp_path / f"worker-{len(procs) + 1}.log")
-            procs.append(spawn_worker(env, logs[-1]))
-            return procs[-1]
+        workers = Workers(env, tmp_path)
 
         try:
-            first = start_worker()
+            first = workers.start()
             name = f"Rollback kill {uuid.uuid4().hex[:6]}"
             launch_id = f"launch-rk-{uuid.uuid4().hex[:6]}"
             launched: LaunchResult = await dev_env.client.execute_workflow(
@@ -73,7 +66,7 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
                 )
                 deadline = asyncio.get_running_loop().time() + 60
                 while (await http.get("/sim/stats")).json()["faults"].get("delay_after_mutation", 0) < 1:
-                    assert first.poll() is None, tail(logs)
+                    assert first.poll() is None, tail(workers.logs)
                     assert asyncio.get_running_loop().time() < deadline, (
                         "the rollback never paused the campaign"
                     )
@@ -82,7 +75,7 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
                 first.send_signal(signal.SIGKILL)
                 first.wait(10)
                 paused_at_kill = await _campaign_status(sim.base_url, campaign_id)
-                start_worker()
+                workers.start()
                 result = await asyncio.wait_for(rollback.result(), RECOVER_S)
             assert paused_at_kill == "DISABLE"  # the dead attempt did restore it
             assert result.outcome == "rolled_back" and result.conflicts == [], result
@@ -97,7 +90,7 @@ async def test_a_rollback_killed_mid_restore_finishes_once(
                 await store.dispose()
             assert len(rows) == 12 and len({r.idempotency_key for r in rows}) == 12
         finally:
-            stop_workers(procs)
+            workers.stop()
 
 
 async def _campaign_status(base_url: str, campaign_id: str) -> str:
