@@ -22,12 +22,13 @@ import numpy as np
 
 from models.optimization import CycleSettings, Move
 from optimizer.account import Account, AdGroupState
+from optimizer.consolidation import consolidate
 from optimizer.pacing import daily_target
 from optimizer.posteriors import PRIOR_CONVERSIONS, RatePosterior, probability_best
+from optimizer.totals import fit_total, refill, water_fill
 from policy.guardrails import LaunchPolicy
 
 RESUME_AFTER_DAYS = 2  # a paused ad group is reconsidered after this many days without spend
-CONSOLIDATE_PER_CYCLE = 1  # consolidation pauses one ad group a cycle: gradual, data keeps coming
 UNDER_DELIVERY = 0.6  # spending less than this share of its budget: no more budget
 CLEARLY_WORSE_BY = 1.5  # paused when its CPA is this many times the best's, with confidence
 
@@ -79,26 +80,6 @@ def spend_at(g: AdGroupState, budget: float) -> float:
     if g.budget and g.days_with_spend >= 2 and g.daily_spend < UNDER_DELIVERY * g.budget:
         return min(budget, g.daily_spend)
     return budget
-
-
-def _water_fill(total: float, shares: np.ndarray, caps: np.ndarray) -> np.ndarray:
-    """Split ``total`` by ``shares``, no group above its cap; the excess goes to the others."""
-    out = np.zeros_like(shares)
-    free = np.ones_like(shares, dtype=bool)
-    left = total
-    for _ in range(len(shares) + 1):
-        weight = shares[free].sum()
-        if left <= 1e-9 or weight <= 1e-12:
-            break
-        proposal = left * shares / weight
-        over = free & (out + proposal > caps)
-        if not over.any():
-            out[free] += proposal[free]
-            break
-        left -= float((caps[over] - out[over]).sum())
-        out[over] = caps[over]
-        free &= ~over
-    return out
 
 
 def allocate(
@@ -166,7 +147,7 @@ def allocate(
             + f", {floor:.0%} exploring"
         )
     caps = np.array([_capacity(g, account) if g.enabled else math.inf for g in groups])
-    proposed = _water_fill(target.amount, shares, caps)
+    proposed = water_fill(target.amount, shares, caps)
     ctx = _Round(draws, int(np.argmax(posterior.mean)), settings, policy, cold, cpa0, posterior)
     pauses_left = 0 if cold else len(active) // 2  # at most half the enabled ad groups in one cycle
     decided: dict[int, Move | str | None] = {}
@@ -188,16 +169,16 @@ def allocate(
             result.held.append(move)
         elif move is not None:
             result.moves.append(move)
-    result.moves += _consolidate(groups, posterior, result, settings, target.amount, cold)
+    result.moves += consolidate(groups, posterior, result, settings, target.amount, cold)
     weights = {g.adgroup_id: float(shares[i]) for i, g in enumerate(groups)}
     limits = {g.adgroup_id: min(float(caps[i]), _ceiling(g, settings)) for i, g in enumerate(groups)}
-    _refill(result, active, weights, limits, target.amount, policy.min_adgroup_budget)
-    _fit_total(result, active, target.amount, policy, hard=False)
+    refill(result, active, weights, limits, target.amount, policy.min_adgroup_budget)
+    fit_total(result, active, target.amount, policy, hard=False)
     if account.monthly_budget:
         ids = {g.adgroup_id for g in active}
         others = sum(g.budget or 0 for g in _daily(account) if g.enabled and g.adgroup_id not in ids)
         cap = account.monthly_budget * policy.max_daily_burn_of_monthly - others
-        _fit_total(result, active, cap, policy, hard=True)
+        fit_total(result, active, cap, policy, hard=True)
     return result
 
 
@@ -222,77 +203,6 @@ def _ceiling(g: AdGroupState, settings: CycleSettings) -> float:
     """The highest budget one cycle may give ``g``: its move limit (smaller while learning)."""
     limit = settings.learning_max_move if g.in_learning(settings.learning_conversions) else settings.max_move
     return float(g.budget or 0) * (1 + limit)
-
-
-def _refill(
-    result: Allocation,
-    active: list[AdGroupState],
-    weights: dict[str, float],
-    limits: dict[str, float],
-    total: float,
-    minimum: float,
-) -> None:
-    """Give the budget of paused ad groups to the others, by their Thompson shares, within each
-    one's move limit and capacity. A pause whose budget nobody can take yet is held back
-    (the least clear first), so pausing never silently cuts what the account spends."""
-    moves = {m.entity_id: m for m in result.moves if m.kind == "budget"}
-
-    def now(g: AdGroupState) -> float:
-        m = moves.get(g.adgroup_id)
-        return float(m.after) if m is not None and m.after is not None else float(g.budget or 0)
-
-    def room_of(g: AdGroupState) -> float:
-        # a budget set below the minimum by hand is not topped up by a few cents
-        return max(0.0, limits[g.adgroup_id] - now(g)) if now(g) >= minimum else 0.0
-
-    pauses = sorted(
-        (m for m in result.moves if m.kind == "pause" and m.entity_type == "adgroup"),
-        key=lambda m: m.inputs.get("posterior_cpa", 0.0),
-    )  # least clear (lowest CPA) first
-    paused = {m.entity_id for m in pauses}
-    by_id = {g.adgroup_id: g for g in active}
-    kept = sum(now(g) for g in active if g.adgroup_id not in paused)
-    spare = sum(room_of(g) for g in active if g.adgroup_id not in paused)
-    held_back: set[str] = set()
-    while pauses and total - kept > spare + 0.01:  # one sum update per pause held: linear
-        held = pauses.pop(0)
-        held_back.add(held.entity_id)
-        paused.discard(held.entity_id)
-        if held.entity_id in by_id:
-            kept += now(by_id[held.entity_id])
-            spare += room_of(by_id[held.entity_id])
-        result.held.append(
-            f"{held.name or held.entity_id}: pause held back, the others cannot take its budget yet"
-        )
-    if held_back:
-        result.moves = [
-            m
-            for m in result.moves
-            if not (m.kind == "pause" and m.entity_type == "adgroup" and m.entity_id in held_back)
-        ]
-    survivors = [g for g in active if g.adgroup_id not in paused]
-    room = {g.adgroup_id: room_of(g) for g in survivors}
-    short = total - sum(now(g) for g in survivors)
-    if short <= 0.01 or not pauses:
-        return
-    ids = [g.adgroup_id for g in survivors]
-    give = _water_fill(
-        short,
-        np.array([weights[i] if room[i] > 0 else 0.0 for i in ids]) + 1e-9,
-        np.array([room[i] for i in ids]),
-    )
-    for g, extra in zip(survivors, give, strict=True):
-        if extra < 0.01:
-            continue
-        m = moves.get(g.adgroup_id)
-        if m is None:
-            old = float(g.budget or 0)
-            m = Move.budget(
-                g.adgroup_id, g.name, old, old, "refill", "raise: takes budget of the ad groups paused"
-            )
-            moves[g.adgroup_id] = m
-            result.moves.append(m)
-        m.after = math.floor((now(g) + float(extra)) * 100) / 100
 
 
 @dataclass
@@ -385,108 +295,3 @@ def _move_for(
             f"at {spent:.2f} spent"
         ),
     )
-
-
-def _fit_total(
-    result: Allocation, active: list[AdGroupState], limit: float, policy: LaunchPolicy, *, hard: bool
-) -> None:
-    """Bring the enabled ad groups' total within ``limit``: raises are scaled down first; a
-    hard limit (the daily burn guardrail) then lowers the others too, never below the
-    minimum ad group budget, beyond the move limit if it must."""
-    moves = {m.entity_id: m for m in result.moves if m.kind == "budget"}
-    paused = {m.entity_id for m in result.moves if m.kind == "pause"}
-    groups = [g for g in active if g.adgroup_id not in paused]
-
-    def after(g: AdGroupState) -> float:
-        m = moves.get(g.adgroup_id)
-        return float(m.after) if m is not None and m.after is not None else float(g.budget or 0)
-
-    excess = sum(after(g) for g in groups) - limit
-    if excess <= 0.01:
-        return
-    floor_of = {g.adgroup_id: max(float(g.budget or 0), policy.min_adgroup_budget) for g in groups}
-    tiers = [floor_of]
-    if hard:
-        tiers.append({g.adgroup_id: policy.min_adgroup_budget for g in groups})
-    rule = "daily_burn" if hard else "total_target"
-    for floors in tiers:
-        room = {g.adgroup_id: max(0.0, after(g) - floors[g.adgroup_id]) for g in groups}
-        total_room = sum(room.values())
-        if total_room <= 0:
-            continue
-        share = min(1.0, excess / total_room)
-        for g in groups:
-            cut = room[g.adgroup_id] * share
-            if cut <= 0:
-                continue
-            new = math.floor((after(g) - cut) * 100) / 100
-            m = moves.get(g.adgroup_id)
-            if m is None:
-                why = "lower: the account's total must stay within the daily burn cap"
-                m = Move.budget(g.adgroup_id, g.name, float(g.budget or 0), new, rule, why)
-                moves[g.adgroup_id] = m
-                result.moves.append(m)
-            m.after = new
-            if rule not in m.clipped_by:
-                m.clipped_by.append(rule)
-        excess -= total_room * share
-        if excess <= 0.01:
-            break
-    if hard and excess > 0.01:  # every budget at the minimum: the raises themselves must go
-        for m in [
-            m for m in result.moves if m.kind == "budget" and float(m.after or 0) > float(m.before or 0)
-        ]:
-            result.moves.remove(m)
-            result.held.append(
-                f"{m.name or m.entity_id}: raise to {m.after} dropped, the daily burn cap is reached"
-            )
-            excess -= float(m.after or 0) - float(m.before or 0)
-            if excess <= 0.01:
-                break
-    if hard:
-        result.notes.append(f"daily burn cap: these ad groups may share at most {limit:.2f}/day")
-
-
-def _consolidate(
-    groups: list[AdGroupState],
-    posterior: RatePosterior,
-    result: Allocation,
-    settings: CycleSettings,
-    total: float,
-    cold: bool,
-) -> list[Move]:
-    """Pause the worst starving ad groups when too many cannot leave learning (section 12)."""
-    changing = {m.entity_id for m in result.moves if m.kind in ("pause", "resume")}
-    active = [(i, g) for i, g in enumerate(groups) if g.enabled and g.adgroup_id not in changing]
-    if cold or len(active) < 3:
-        return []
-    budget = {m.entity_id: float(m.after or 0) for m in result.moves if m.kind == "budget"}
-    need = settings.learning_conversions / 7
-    starving = [
-        (i, g) for i, g in active if budget.get(g.adgroup_id, g.budget or 0) * float(posterior.mean[i]) < need
-    ]
-    if len(starving) * 2 <= len(active):
-        return []
-    rate = float(np.average(posterior.mean[[i for i, _ in active]]))
-    feedable = max(2, math.floor(total * rate / need))
-    surplus = min(len(active) - feedable, CONSOLIDATE_PER_CYCLE)
-    if surplus <= 0:
-        return []
-    # only the starving ones worse than the account's average are candidates
-    worse = [(i, g) for i, g in starving if float(posterior.mean[i]) < rate]
-    worst = sorted(worse, key=lambda ig: float(posterior.mean[ig[0]]))[:surplus]
-    moves = []
-    for i, g in worst:
-        why = (
-            f"{len(starving)} of {len(active)} ad groups cannot reach {settings.learning_conversions} "
-            f"conversions a week on {total:.2f}/day; about {feedable} can: pause the weakest "
-            f"(CPA {1 / float(posterior.mean[i]):.2f})"
-        )
-        inputs = {
-            "spend_7d": round(g.spend, 2),
-            "conversions_7d": g.conversions,
-            "posterior_cpa": round(1 / float(posterior.mean[i]), 2),
-        }
-        moves.append(Move.status("pause", "adgroup", g.adgroup_id, g.name, "consolidate", why, inputs))
-        result.moves = [m for m in result.moves if m.entity_id != g.adgroup_id]
-    return moves

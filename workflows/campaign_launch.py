@@ -23,7 +23,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import CreativeUploads, EntityOperations, LaunchPreparation
-    from models.approval import approval_state, refusal
+    from models.approval import approval_state
     from models.changes import EntityChange
     from models.entities import (
         CreateAdGroupInput,
@@ -33,19 +33,16 @@ with workflow.unsafe.imports_passed_through():
         OperationStatus,
         SetStatusInput,
     )
-    from models.errors import ApprovalRefused, GuardrailViolation, InvalidInput, LaunchFailed
-    from models.identity import Signing, signature_refusal
+    from models.errors import GuardrailViolation, InvalidInput, LaunchFailed
+    from models.identity import Signing
     from models.launch import (
         AdSpec,
-        ApprovalRequest,
         ApprovalState,
         CampaignLaunchInput,
-        Decision,
         LaunchResult,
         LaunchStatus,
         TemplateRequest,
         UploadCreativeInput,
-        Verdict,
         launch_notice,
     )
     from models.workflows import CAMPAIGN_LAUNCH
@@ -56,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         tiktok_activity,
         validated_input,
     )
+    from workflows.launch_approvals import LaunchApprovals
 
 STEP_TIMEOUT = timedelta(minutes=5)
 # Activities heartbeat before every TikTok call: a dead worker's attempt is retried
@@ -69,7 +67,7 @@ R = TypeVar("R")
 
 
 @workflow.defn(name=CAMPAIGN_LAUNCH)
-class CampaignLaunch:
+class CampaignLaunch(LaunchApprovals):
     def __init__(self) -> None:
         self._inp: CampaignLaunchInput | None = None
         self._status = LaunchStatus(step="starting")
@@ -219,81 +217,6 @@ class CampaignLaunch:
 
     def _decided_since(self, seen: int) -> Callable[[], bool]:
         return lambda: len(self._status.decisions) != seen
-
-    def _eligible(self) -> list[str]:
-        assert self._inp is not None
-        done = {d.approver for d in self._status.decisions}
-        return [a for a in self._status.approvers if a != self._inp.requester and a not in done]
-
-    def _refusal(self, req: ApprovalRequest, decision: Verdict) -> str | None:
-        """Why ``req`` cannot be accepted now, or None. Read-only: validators call it."""
-        assert self._inp is not None
-        return refusal(self._status, self._inp.requester, req, decision) or signature_refusal(
-            self._signing, workflow.info().workflow_id, decision, req, workflow.now(), self._nonces()
-        )
-
-    def _nonces(self) -> set[str]:
-        return {d.nonce for d in self._status.decisions if d.nonce}
-
-    def _decide(self, req: ApprovalRequest, decision: Verdict) -> LaunchStatus:
-        assert self._inp is not None
-        stage = sum(1 for d in self._status.decisions if d.decision == "approve") + 1
-        self._status.decisions.append(
-            Decision(
-                approver=req.approver,
-                decision=decision,
-                stage=stage,
-                reason=req.reason,
-                at=workflow.now(),
-                via=req.via,
-                key_id=req.key_id,
-                nonce=req.nonce,
-            )
-        )
-        # Answer the approver with the state their decision led to. Older runs moved the state
-        # only in the main loop; the patch keeps their histories replayable.
-        if workflow.patched("approval-state-in-handler"):
-            self._set_state(approval_state(self._inp.approval_policy, self._status.decisions))
-        return self._status
-
-    def _check(self, req: ApprovalRequest, decision: Verdict) -> None:
-        reason = self._refusal(req, decision)
-        if reason:
-            raise ApprovalRefused(reason)
-
-    @workflow.update(name="approve")
-    def approve(self, req: ApprovalRequest) -> LaunchStatus:
-        """Approve the current stage; refused synchronously with the reason (see validator)."""
-        return self._decide(req, "approve")
-
-    @approve.validator
-    def _check_approve(self, req: ApprovalRequest) -> None:
-        self._check(req, "approve")
-
-    @workflow.update(name="reject")
-    def reject(self, req: ApprovalRequest) -> LaunchStatus:
-        """Reject with a reason; the launch ends with it and creates nothing."""
-        return self._decide(req, "reject")
-
-    @reject.validator
-    def _check_reject(self, req: ApprovalRequest) -> None:
-        self._check(req, "reject")
-
-    @workflow.signal(name="approve")
-    def approve_signal(self, req: ApprovalRequest) -> None:
-        """For clients that can only signal: same rules; a refusal is listed in ``status``."""
-        self._signal(req, "approve")
-
-    @workflow.signal(name="reject")
-    def reject_signal(self, req: ApprovalRequest) -> None:
-        self._signal(req, "reject")
-
-    def _signal(self, req: ApprovalRequest, decision: Verdict) -> None:
-        reason = self._refusal(req, decision)
-        if reason:
-            self._status.refused.append(f"{decision} by {req.approver} refused: {reason}")
-        else:
-            self._decide(req, decision)
 
     # -- creation -----------------------------------------------------------------------
 
