@@ -25,20 +25,12 @@ from optimizer.account import Account, AdGroupState
 from optimizer.consolidation import consolidate
 from optimizer.pacing import daily_target
 from optimizer.posteriors import PRIOR_CONVERSIONS, RatePosterior, probability_best
-from optimizer.totals import fit_total, refill, water_fill
+from optimizer.totals import Allocation, fit_total, refill, water_fill
 from policy.guardrails import LaunchPolicy
 
 RESUME_AFTER_DAYS = 2  # a paused ad group is reconsidered after this many days without spend
 UNDER_DELIVERY = 0.6  # spending less than this share of its budget: no more budget
 CLEARLY_WORSE_BY = 1.5  # paused when its CPA is this many times the best's, with confidence
-
-
-@dataclass
-class Allocation:
-    moves: list[Move] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)
-    daily_target: float | None = None
 
 
 def _daily(account: Account) -> list[AdGroupState]:

@@ -4,16 +4,13 @@ their budget), the weakest of them is paused, one a cycle, so the budget feeds f
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.optimization import CycleSettings, Move
 from optimizer.account import AdGroupState
 from optimizer.posteriors import RatePosterior
-
-if TYPE_CHECKING:
-    from optimizer.budget import Allocation
+from optimizer.totals import Allocation
 
 CONSOLIDATE_PER_CYCLE = 1  # consolidation pauses one ad group a cycle: gradual, data keeps coming
 

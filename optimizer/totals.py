@@ -5,7 +5,7 @@ within today's target or the daily burn cap (fit_total)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,8 +13,15 @@ from models.optimization import Move
 from optimizer.account import AdGroupState
 from policy.guardrails import LaunchPolicy
 
-if TYPE_CHECKING:
-    from optimizer.budget import Allocation
+
+@dataclass
+class Allocation:
+    """One allocation's moves, the notes that explain it, and the moves it held back."""
+
+    moves: list[Move] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    daily_target: float | None = None
 
 
 def water_fill(total: float, shares: np.ndarray, caps: np.ndarray) -> np.ndarray:
