@@ -363,7 +363,14 @@ def run_dev_stack(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The embedded stack always talks to its own simulator.
     base = f"http://{settings.simulator_host}:{settings.simulator_port}"
-    settings = settings.model_copy(update={"tiktok_base_url": base, "tiktok_clock_url": f"{base}/sim/clock"})
+    settings = settings.model_copy(
+        update={
+            "tiktok_base_url": base,
+            "tiktok_clock_url": f"{base}/sim/clock",
+            # Ctrl-C should not wait minutes: a cut activity is retried when the stack runs again
+            "worker_graceful_shutdown_seconds": min(settings.worker_graceful_shutdown_seconds, 10),
+        }
+    )
     temporal = start_temporal(settings)
     procs = [(temporal, "temporal")]
     try:
