@@ -22,6 +22,7 @@ from creatives.spec import failures, score
 from models.creative_ingest import (
     AssetCheck,
     AssetInput,
+    CoverInput,
     DeriveInput,
     InspectAssetInput,
     RegisterInput,
@@ -135,9 +136,16 @@ class CreativeIngestActivities(CreativeIngestOperations):
         return [TextChoice(text=c.text, refused=c.refused) for c in choices]
 
     @activity.defn
+    async def link_cover(self, inp: CoverInput) -> int:
+        async with self.deps.store.session() as session:
+            return await pool.link_cover(session, inp.key, inp.image_id)
+
+    @activity.defn
     async def register_creative(self, inp: RegisterInput) -> int:
         asset, check = inp.asset, inp.check
         broken = "; ".join(f"{f.rule}: {f.detail}" for f in check.failures)
+        made = inp.uploaded
+        cover = {"video_cover_url": made.cover_url} if made and made.cover_url else {}
         row = PoolCreativeRow(
             advertiser_id=inp.advertiser_id,
             campaign_id=inp.campaign_id,
@@ -155,7 +163,7 @@ class CreativeIngestActivities(CreativeIngestOperations):
             added_by=inp.actor,
             source=asset.path or asset.url,
             score=inp.check.score,
-            facts=inp.check.facts,
+            facts={**inp.check.facts, **cover},
         )
         async with self.deps.store.session() as session:
             stored = await pool.add(session, row)

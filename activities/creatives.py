@@ -46,9 +46,11 @@ class CreativeActivities(CreativeUploads):
                 url=step.url,
                 content=content,
             )
+        cover = None
         if isinstance(made, Video):
             made = await files.wait_until_displayable(tiktok, adv, made.video_id)
             cid, duration = made.video_id, made.duration
+            cover = (made.model_extra or {}).get("video_cover_url")
         else:
             cid, duration = made.image_id, None
         facts = CreativeFacts(step.kind, duration, made.size, made.format, made.width, made.height)
@@ -71,5 +73,6 @@ class CreativeActivities(CreativeUploads):
             file_name=made.file_name,
             duration=duration,
             format=made.format,
+            cover_url=str(cover) if cover else None,
             change=change,
         )

@@ -39,6 +39,7 @@ from models.conversions import (
 from models.creative_ingest import (
     AssetCheck,
     AssetInput,
+    CoverInput,
     DeriveInput,
     InspectAssetInput,
     RegisterInput,
@@ -396,6 +397,11 @@ class CreativeIngestOperations:
     @activity.defn
     async def register_creative(self, inp: RegisterInput) -> int:
         """Keep the uploaded creative in the pool (state ``uploaded``, for an operator to approve)."""
+        raise NotImplementedError
+
+    @activity.defn
+    async def link_cover(self, inp: CoverInput) -> int:
+        """Record a video's uploaded thumbnail as its cover image on its pool items; how many."""
         raise NotImplementedError
 
 

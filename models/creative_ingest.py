@@ -117,6 +117,13 @@ class RegisterInput(BaseModel):
         return "uploaded" if self.uploaded else "draft" if self.check.failures else "validated"
 
 
+class CoverInput(BaseModel):
+    """A video's pool items (by the ingest's key for it) get ``image_id`` as their cover."""
+
+    key: str
+    image_id: str
+
+
 class IngestedAsset(BaseModel):
     name: str
     derived_from: str | None = None

@@ -371,4 +371,5 @@ class Uploaded(BaseModel):
     file_name: str | None = None
     duration: float | None = None
     format: str | None = None
+    cover_url: str | None = Field(default=None, description="the cover TikTok made of a video")
     change: EntityChange | None = None

@@ -150,3 +150,17 @@ async def retire(session: AsyncSession, advertiser_id: str, creative_ids: set[st
     for row in rows:
         row.state = state
     return sorted(int(r.id or 0) for r in rows)
+
+
+async def link_cover(session: AsyncSession, ingest_key: str, image_id: str) -> int:
+    """Record ``image_id`` (an uploaded thumbnail) as the cover of the ingest's video items."""
+    rows = (
+        (await session.execute(select(PoolCreativeRow).where(col(PoolCreativeRow.ingest_key) == ingest_key)))
+        .scalars()
+        .all()
+    )
+    for row in rows:
+        row.facts = {**row.facts, "cover_image_id": image_id}
+        session.add(row)
+    await session.flush()
+    return len(rows)

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from models.creative_ingest import (
         AssetCheck,
         AssetInput,
+        CoverInput,
         CreativeIngestInput,
         CreativeIngestResult,
         DeriveInput,
@@ -55,6 +56,7 @@ class CreativeIngest:
         result = self._result = CreativeIngestResult(advertiser_id=adv)
         derive = bool(ingest.variations or ingest.thumbnails or ingest.captions)
         queue: list[tuple[AssetInput, str | None]] = [(asset, None) for asset in ingest.assets]
+        videos: dict[str, str] = {}  # a source video's name -> the ingest's key for it
         index = 0
         while index < len(queue):  # derived assets join the queue behind their source
             asset, parent = queue[index]
@@ -79,6 +81,15 @@ class CreativeIngest:
             if not check.failures and check.kind in ("video", "image"):
                 workflow.set_current_details(f"**uploading** {check.name} {of}")
                 await self._upload(ingest, asset, check, key, line)
+                if check.kind == "video" and parent is None:
+                    videos[check.name] = key
+                elif check.kind == "image" and parent in videos and workflow.patched("cover-link"):
+                    await tiktok_activity(  # the thumbnail derived from a video is its cover
+                        CreativeIngestOperations.link_cover,
+                        CoverInput(key=videos[parent], image_id=line.creative_id or ""),
+                        summary=f"Record {check.name} as the cover of {parent}",
+                        start_to_close=timedelta(minutes=2),
+                    )
                 if parent is None and derive:
                     derived = await tiktok_activity(
                         CreativeIngestOperations.derive_variations,

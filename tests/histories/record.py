@@ -291,7 +291,7 @@ async def main() -> None:
                         {"path": str(make_video(Path(tmp) / f"replay-{tag}.mp4")), "ad_text": "Replay"},
                         {"path": str(make_video(Path(tmp) / f"short-{tag}.mp4", seconds=2))},
                         {"path": str(make_image(Path(tmp) / f"replay-{tag}.png")), "ad_text": "Replay"},
-                    ]},
+                    ], "thumbnails": True},
                     id=f"ingest-replay-{tag}",
                     task_queue=tq,
                 )  # fmt: skip

@@ -130,6 +130,10 @@ async def test_variations_are_derived_checked_uploaded_and_linked(
         ("video", "Spring is here"),
         ("video", "Spring is here - Shop now"),
     ]  # NG text not kept
+    thumbnail = next(a for a in result.assets if a.name.endswith("[thumbnail].jpg"))
+    source_rows = [r for r in rows if r.creative_id == result.assets[0].creative_id]
+    assert all(r.facts.get("cover_image_id") == thumbnail.creative_id for r in source_rows)  # its cover
+    assert all(r.facts["video_cover_url"].endswith("cover.jpg") for r in source_rows)  # TikTok's own
     derived = [r for r in rows if "derived" in r.tags]
     assert len({r.creative_id for r in derived}) == 3 and all(
         f"from:{source.name}" in r.tags for r in derived
