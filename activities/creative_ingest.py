@@ -14,7 +14,6 @@ from temporalio import activity
 
 from activities.context import Dependencies
 from activities.interfaces import CreativeIngestOperations
-from connector.heartbeat import beating
 from creatives import variations
 from creatives.ocr import screen_text
 from creatives.probe import probe
@@ -81,9 +80,8 @@ class CreativeIngestActivities(CreativeIngestOperations):
     @activity.defn
     async def inspect_asset(self, inp: InspectAssetInput) -> AssetCheck:
         path = await self._local(inp)
-        async with beating(lambda: {"probing": inp.asset.display_name}):  # ffprobe and OCR take a while
-            facts = await asyncio.to_thread(probe, path)
-            seen = await asyncio.to_thread(screen_text, path, facts) if facts.kind != "unknown" else None
+        facts = await asyncio.to_thread(probe, path)
+        seen = await asyncio.to_thread(screen_text, path, facts) if facts.kind != "unknown" else None
         failed = failures(facts)
         points, reasons = score(facts, failed)
         on_screen = {"on_screen_text": seen.text, "ocr": seen.skipped or "read"} if seen else {}
@@ -99,10 +97,6 @@ class CreativeIngestActivities(CreativeIngestOperations):
 
     @activity.defn
     async def derive_variations(self, inp: DeriveInput) -> list[AssetInput]:
-        async with beating(lambda: {"deriving from": inp.check.name}):  # ffmpeg takes a while
-            return await self._derive(inp)
-
-    async def _derive(self, inp: DeriveInput) -> list[AssetInput]:
         src = Path(inp.check.local_path)
         facts = await asyncio.to_thread(probe, src)
         folder = self.folder(inp.key)

@@ -14,7 +14,6 @@ from activities import changes
 from activities.context import Dependencies
 from activities.interfaces import CreativeUploads
 from connector import files
-from connector.heartbeat import beating
 from models.changes import EntityChange
 from models.errors import CreativeRejected, InvalidInput
 from models.launch import UploadCreativeInput, Uploaded
@@ -36,16 +35,15 @@ class CreativeActivities(CreativeUploads):
             except OSError as exc:
                 raise InvalidInput(f"cannot read creative file {step.path}: {exc.strerror}") from exc
         tiktok, adv = self.deps.tiktok, step.advertiser_id
-        async with beating(lambda: {"uploading": step.name}):  # a big file takes a while
-            made = await files.upload(
-                tiktok,
-                adv,
-                step.kind,
-                name=step.name,
-                idempotency_key=step.key,
-                url=step.url,
-                content=content,
-            )
+        made = await files.upload(
+            tiktok,
+            adv,
+            step.kind,
+            name=step.name,
+            idempotency_key=step.key,
+            url=step.url,
+            content=content,
+        )
         cover = None
         if isinstance(made, Video):
             made = await files.wait_until_displayable(tiktok, adv, made.video_id)

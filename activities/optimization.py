@@ -60,11 +60,11 @@ class CycleActivities(CycleOperations):
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
-    async def _as_of(self, inp: ReportPullInput) -> datetime:
-        """The window's end in TikTok's time: given, or the scheduled time moved by the lag."""
+    @staticmethod
+    def _as_of(inp: ReportPullInput, now: datetime) -> datetime:
+        """The window's end in TikTok's time (``now``): given, or the scheduled time moved by the lag."""
         if inp.as_of is not None:
             return inp.as_of.replace(tzinfo=None, minute=0, second=0, microsecond=0)
-        now = await self.deps.tiktok_now()
         if inp.scheduled_at is not None:  # a cycle that starts late looks at the hours it was meant for
             late = datetime.now(UTC) - inp.scheduled_at.astimezone(UTC)
             if late > LATE_GRACE:
@@ -74,9 +74,10 @@ class CycleActivities(CycleOperations):
     @activity.defn
     async def pull_reports(self, inp: ReportPullInput) -> ReportPull:
         adv = inp.advertiser_id
-        as_of = await self._as_of(inp)
+        now = await self.deps.tiktok_now()
+        as_of = self._as_of(inp, now)
         today = as_of.date()
-        lag = (await self.deps.tiktok_now() - as_of).total_seconds()  # SLO 4: decide on data < 1 h old
+        lag = (now - as_of).total_seconds()  # SLO 4: decide on data < 1 h old
         gauge = activity.metric_meter().create_gauge_float(
             REPORT_DATA_LAG, "Seconds between TikTok's now and the hour a cycle decides up to", "s"
         )

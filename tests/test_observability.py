@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,6 @@ from observability.logs import JsonFormatter
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMETHEUS_BUILTINS = {"up"}
-FUNCTIONS = {
-    "sum", "rate", "increase", "max", "min", "by", "histogram_quantile", "clamp_min", "le",
-    "workflow_type", "family", "advertiser_id", "outcome", "level", "kind", "error_class", "job",
-    "activity_type", "on", "and", "or", "unless", "without", "bool",
-}  # fmt: skip
 KNOWN = (
     set(SERVICE_METRICS)
     | set(SDK_METRICS)
@@ -36,9 +30,22 @@ KNOWN = (
 
 
 def metric_names(expr: str) -> set[str]:
-    promql_parser.parse(expr)  # raises on a syntax error
-    bare = re.sub(r'\{[^}]*\}|"[^"]*"|\[[^\]]*\]', " ", expr)
-    return {w for w in re.findall(r"(?<![\w.])[a-z_][a-z0-9_]*", bare) if w not in FUNCTIONS}
+    """The metrics ``expr`` selects, read from its syntax tree (raises on a syntax error)."""
+    out: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            out.add(node.name)
+            return
+        for part in ("lhs", "rhs", "expr", "vector_selector", "param"):
+            child = getattr(node, part, None)
+            if child is not None and not isinstance(child, (int, float, str)):
+                walk(child)
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(promql_parser.parse(expr))
+    return out
 
 
 def rules() -> list[dict[str, Any]]:

@@ -12,11 +12,13 @@ same test with ``CHAOS_KILLS=200``). It prints its numbers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -50,25 +52,21 @@ FAULTS = [
 ]
 
 
-async def _database(tmp_path: Path) -> Any:
+@contextlib.asynccontextmanager
+async def _database(tmp_path: Path) -> AsyncIterator[str]:
+    """A throw-away PostgreSQL database where one is reachable (CI), else a SQLite file."""
     server = configured_url() or LOCAL_PG
     if server.startswith("postgresql") and await postgres_reachable(server):
-        return fresh_postgres(server)
-
-    class Sqlite:
-        async def __aenter__(self) -> str:
-            return f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-
-        async def __aexit__(self, *exc: object) -> None:
-            return None
-
-    return Sqlite()
+        async with fresh_postgres(server) as url:
+            yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
 
 
 async def test_kill_storm_under_faults(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("CHAOS_SEED", "20261202")))
     tag = uuid.uuid4().hex[:6]
-    async with await _database(tmp_path) as url:
+    async with _database(tmp_path) as url:
         store = Store(url)
         await store.migrate()
         await seed_tenant(store)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +198,3 @@ async def _audience_problems(sim: SimulatorServer, expected: Expected) -> list[s
                 f"audience {name}: {[(a['audience_id'], a['held']) for a in mine]}, expected one of {rows}"
             )
     return problems
-
-
-def elapsed(since: float) -> str:
-    return f"{time.monotonic() - since:.0f} s"
